@@ -1,0 +1,18 @@
+// One esbuild script for every bundle: the standalone server/CLI, the benchmark and (when present)
+// the VS Code extension, which bundles the same server entry rather than a second copy.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+
+const jobs = [
+  build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/flamelens.js', banner: { js: '#!/usr/bin/env node' } }),
+];
+if (existsSync('bench/index.ts')) {
+  jobs.push(build({ ...common, entryPoints: ['bench/index.ts'], outfile: 'dist/bench.js' }));
+}
+if (existsSync('clients/vscode/src/extension.ts')) {
+  jobs.push(build({ ...common, entryPoints: ['clients/vscode/src/extension.ts'], outfile: 'clients/vscode/dist/extension.js', external: ['vscode'] }));
+  jobs.push(build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'clients/vscode/dist/server.js' }));
+}
+await Promise.all(jobs);

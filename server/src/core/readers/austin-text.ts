@@ -1,0 +1,440 @@
+import { metric, type MetricDef, Profile } from '../model';
+import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+
+/**
+ * Austin's text (collapsed stack) output, every version: 1.x `Thread <hex>;func (file);L<n>`,
+ * 2.x `P<pid>;T<hex>`, 3.0-3.5 `P<pid>;T<tid>;file:func:line`, 3.6+ `P<pid>;T<iid>:<tid>`, and
+ * austin-python's mojo2austin output for Austin 4. Metadata lines may come anywhere.
+ *
+ * Speed comes from a cache from the raw stack text (the line minus its metrics) to its call-tree
+ * node: a repeated stack costs one string slice and one map lookup. The cache and the tree both
+ * grow with distinct stacks only.
+ */
+
+type Layout =
+  | { kind: 'single'; metric: 'wall' | 'cpu' | 'time' | 'memory' }
+  | { kind: 'full3' } // 3.x `time,idle,mem`
+  | { kind: 'oldfull'; kib: boolean }; // 1.x/2.x `time mem+ mem-`
+
+const NL = 10;
+const SPACE = 32;
+const MAX_JOIN_LINES = 16;
+
+/** Parses a decimal integer (optionally negative) in buf[a, b); NaN when it is not one. */
+function parseIntBytes(buf: Uint8Array, a: number, b: number): number {
+  if (a >= b) return NaN;
+  let neg = false;
+  if (buf[a] === 45) {
+    neg = true;
+    a++;
+    if (a >= b) return NaN;
+  }
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+interface ParsedFrame {
+  file: string;
+  name: string;
+  line: number;
+  synthetic: boolean;
+}
+
+interface ParsedStack {
+  pid: string;
+  tid: string;
+  iid: string;
+  frames: ParsedFrame[];
+  old: boolean;
+}
+
+const OLD_LINE = /^L(\d+)$/;
+
+function syntheticFile(file: string): boolean {
+  return file === '' || (file.startsWith('<') && file.endsWith('>')) || file.includes('\n');
+}
+
+/** One frame field (or two, for the old `func (file);L<n>` layout). Returns the fields consumed. */
+function parseFrame(fields: string[], i: number, out: ParsedFrame[]): number {
+  const f = fields[i];
+  const next = i + 1 < fields.length ? OLD_LINE.exec(fields[i + 1]) : null;
+  if (next) {
+    const line = Number(next[1]);
+    if (f.endsWith(')')) {
+      // 1.x/2.x default: `func (file);L<n>`
+      const open = f.lastIndexOf(' (');
+      if (open >= 0) {
+        const file = f.slice(open + 2, -1);
+        out.push({ file, name: f.slice(0, open), line, synthetic: syntheticFile(file) });
+        return 2;
+      }
+    }
+    // 3.0-3.5 alternative format: `file:func;L<n>`
+    const c = f.lastIndexOf(':');
+    if (c >= 0) {
+      const file = f.slice(0, c);
+      out.push({ file, name: f.slice(c + 1), line, synthetic: syntheticFile(file) });
+      return 2;
+    }
+  }
+  if (f === ':INVALID:') {
+    out.push({ file: '', name: 'INVALID', line: 0, synthetic: true });
+    return 1;
+  }
+  if (f === ':GC:') {
+    out.push({ file: '', name: 'GC', line: 0, synthetic: true });
+    return 1;
+  }
+  if (f === '<idle>') {
+    out.push({ file: '', name: '<idle>', line: 0, synthetic: true });
+    return 1;
+  }
+  if (f.startsWith('native@')) {
+    // native@<pc>:<symbol>:<offset>; the offset is bytes into the symbol, not a line
+    const a = f.indexOf(':');
+    const b = f.lastIndexOf(':');
+    const sym = a >= 0 && b > a ? f.slice(a + 1, b) : f;
+    out.push({ file: 'native', name: sym, line: 0, synthetic: true });
+    return 1;
+  }
+  if (f.startsWith('kernel:')) {
+    const b = f.lastIndexOf(':');
+    out.push({ file: 'kernel', name: b > 7 ? f.slice(7, b) : f.slice(7), line: 0, synthetic: true });
+    return 1;
+  }
+  // `file:func:line`, split on the last two colons (Windows drives and `<frozen a.b>` have colons)
+  const c2 = f.lastIndexOf(':');
+  const c1 = c2 > 0 ? f.lastIndexOf(':', c2 - 1) : -1;
+  if (c1 >= 0) {
+    const file = f.slice(0, c1);
+    const name = f.slice(c1 + 1, c2);
+    const lineText = f.slice(c2 + 1);
+    const line = /^\d+$/.test(lineText) ? Number(lineText) : 0;
+    out.push({ file, name, line, synthetic: syntheticFile(file) || lineText === '' });
+    return 1;
+  }
+  // 1.x alternative `func (file:line)`
+  const m = /^(.*) \((.*):(\d+)\)$/.exec(f);
+  if (m) {
+    out.push({ file: m[2], name: m[1], line: Number(m[3]), synthetic: syntheticFile(m[2]) });
+    return 1;
+  }
+  out.push({ file: '', name: f, line: 0, synthetic: true });
+  return 1;
+}
+
+/** Splits a stack text (without metrics) into its thread and frames. Null when it has no thread. */
+export function parseAustinStack(text: string): ParsedStack | null {
+  const fields = text.split(';');
+  let i = 0;
+  let pid = '';
+  let tid: string;
+  let iid = '';
+  let old = false;
+  if (fields[0].startsWith('Process ')) {
+    pid = fields[0].slice(8);
+    i = 1;
+  }
+  const t = fields[i] ?? '';
+  if (t.startsWith('Thread ')) {
+    tid = t.slice(7);
+    old = true;
+    i++;
+  } else if (t.startsWith('P') && (fields[i + 1] ?? '').startsWith('T')) {
+    pid = t.slice(1);
+    const th = fields[i + 1].slice(1);
+    const c = th.indexOf(':');
+    if (c >= 0) {
+      iid = th.slice(0, c);
+      tid = th.slice(c + 1);
+    } else {
+      tid = th;
+    }
+    i += 2;
+  } else {
+    return null;
+  }
+  const frames: ParsedFrame[] = [];
+  while (i < fields.length) i += parseFrame(fields, i, frames);
+  if (frames.length > 0 && fields.some((f) => OLD_LINE.test(f))) old = true;
+  return { pid, tid, iid, frames, old };
+}
+
+export class AustinTextReader implements ProfileReader {
+  readonly format = 'austin-text';
+  private readonly log = new IssueLog();
+  private carry: Buffer | null = null;
+  private carryOffset = 0;
+  private offset = 0;
+  private lineNo = 1;
+  private readonly cache = new Map<string, number>();
+  private mode: string | undefined;
+  private layout: Layout | undefined;
+  private values: Float64Array = new Float64Array(0);
+  private pending: { parts: Buffer[]; line: number; offset: number } | null = null;
+  private idleSeen = false;
+  private frameIdScratch = new Int32Array(128);
+  consumed = 0;
+  failed = false;
+
+  constructor(readonly profile: Profile = new Profile()) {
+    profile.format = this.format;
+  }
+
+  get issues(): readonly ReadIssue[] {
+    return this.log.issues;
+  }
+
+  push(chunk: Uint8Array): void {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let pos = 0;
+    if (this.carry) {
+      const nl = buf.indexOf(NL);
+      if (nl < 0) {
+        this.carry = Buffer.concat([this.carry, buf]);
+        return;
+      }
+      const joined = Buffer.concat([this.carry, buf.subarray(0, nl)]);
+      this.carry = null;
+      this.offset = this.carryOffset;
+      this.line(joined, 0, joined.length);
+      pos = nl + 1;
+    }
+    const len = buf.length;
+    for (;;) {
+      const nl = buf.indexOf(NL, pos);
+      if (nl < 0) break;
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    if (pos < len) {
+      // copy: the caller may reuse its chunk buffer
+      this.carry = Buffer.from(buf.subarray(pos));
+      this.carryOffset = this.offset;
+    }
+  }
+
+  end(): void {
+    if (this.pending) this.flushPending('the profile ends inside a sample');
+    if (this.carry && this.carry.length > 0) {
+      this.log.add({
+        message: `line ${this.lineNo} is incomplete (no newline at the end of the file); it was ignored`,
+        offset: this.carryOffset,
+        line: this.lineNo,
+        fatal: false,
+      });
+    }
+  }
+
+  /** Handles one physical line buf[s, e) (without its newline). */
+  private line(buf: Buffer, s: number, e: number): void {
+    const lineNo = this.lineNo++;
+    const offset = this.offset;
+    this.offset += e - s + 1;
+    if (e > s && buf[e - 1] === 13) e--; // CRLF
+    if (this.pending) {
+      if (e > s && !this.startsRecord(buf, s, e)) {
+        const p = this.pending;
+        p.parts.push(Buffer.from('\n'), Buffer.from(buf.subarray(s, e)));
+        const joined = Buffer.concat(p.parts);
+        if (this.sample(joined, 0, joined.length)) {
+          this.pending = null;
+          this.consumed = this.offset;
+        } else if (p.parts.length > MAX_JOIN_LINES * 2) {
+          this.flushPending('a sample that does not end in a metric');
+        }
+        return;
+      }
+      this.flushPending('a sample that does not end in a metric');
+    }
+    if (e === s) {
+      this.consumed = this.offset;
+      return;
+    }
+    if (buf[s] === 35 /* # */) {
+      this.metadata(buf.toString('utf8', s, e));
+      this.consumed = this.offset;
+      return;
+    }
+    if (this.sample(buf, s, e)) {
+      this.consumed = this.offset;
+      return;
+    }
+    // Not a whole sample: Austin sometimes writes a garbage string holding newlines inside a frame,
+    // splitting one sample over several physical lines. Hold it and try to re-join.
+    this.pending = { parts: [Buffer.from(buf.subarray(s, e))], line: lineNo, offset };
+  }
+
+  private startsRecord(buf: Buffer, s: number, e: number): boolean {
+    const c = buf[s];
+    if (c === 35) return true;
+    if (c === 80 /* P */ && e > s + 1 && buf[s + 1] >= 48 && buf[s + 1] <= 57) return true;
+    if (c === 84 /* T */ && buf.toString('latin1', s, Math.min(e, s + 7)) === 'Thread ') return true;
+    if (c === 80 && buf.toString('latin1', s, Math.min(e, s + 8)) === 'Process ') return true;
+    return false;
+  }
+
+  private flushPending(why: string): void {
+    const p = this.pending!;
+    this.pending = null;
+    this.log.add({ message: `line ${p.line}: ${why}; skipped`, offset: p.offset, line: p.line, fatal: false });
+    this.consumed = this.offset;
+  }
+
+  private metadata(text: string): void {
+    const m = /^#\s*([^:]+):\s?(.*)$/.exec(text);
+    if (!m) return;
+    const key = m[1].trim();
+    const value = m[2].trim();
+    this.profile.setMeta(key, value);
+    if (key === 'mode' && this.mode === undefined) this.mode = value;
+  }
+
+  /** Decides how metrics are written, from the header (if any) and the first sample's shape. */
+  private decideLayout(buf: Buffer, s: number, e: number): Layout | undefined {
+    const sp = buf.lastIndexOf(SPACE, e - 1);
+    if (sp < s) return undefined;
+    const tail = buf.toString('latin1', sp + 1, e);
+    if (/^\d+,[01],-?\d+$/.test(tail)) return { kind: 'full3' };
+    if (!/^-?\d+$/.test(tail)) return undefined;
+    const head = buf.toString('utf8', s, e);
+    const old = head.startsWith('Thread ') || head.startsWith('Process ') || /;L\d+ /.test(head) || /;L\d+;/.test(head);
+    if (old) {
+      // 1.x/2.x full mode: `... time mem+ mem-`, three numbers after the last frame or the thread id
+      const tokens = head.split(' ');
+      if (tokens.length >= 4 && tokens.slice(-3).every((t) => /^-?\d+$/.test(t))) {
+        const before = tokens.slice(0, -3).join(' ');
+        if (/;L\d+$/.test(before) || /^(Process \d+;)?Thread \S+$/.test(before) || before.endsWith('<idle>')) {
+          return { kind: 'oldfull', kib: !head.startsWith('P') };
+        }
+      }
+    }
+    const mode = this.mode;
+    if (mode === 'memory') return { kind: 'single', metric: 'memory' };
+    if (mode === 'wall' || mode === 'cpu') return { kind: 'single', metric: mode };
+    if (mode === 'full') {
+      this.log.add({
+        message: `line ${this.lineNo - 1}: the header says full mode but samples carry one value; read as wall time`,
+        offset: this.offset,
+        line: this.lineNo - 1,
+        fatal: false,
+      });
+      return { kind: 'single', metric: 'wall' };
+    }
+    return { kind: 'single', metric: 'time' };
+  }
+
+  private applyLayout(layout: Layout): void {
+    this.layout = layout;
+    let defs: MetricDef[];
+    switch (layout.kind) {
+      case 'full3':
+        defs = [metric('wall'), metric('cpu'), metric('alloc'), metric('dealloc'), metric('samples')];
+        break;
+      case 'oldfull':
+        defs = [metric('time'), metric('alloc'), metric('dealloc'), metric('samples')];
+        break;
+      default:
+        defs =
+          layout.metric === 'memory'
+            ? [metric('alloc'), metric('dealloc'), metric('samples')]
+            : [metric(layout.metric), metric('samples')];
+    }
+    this.profile.setMetrics(defs);
+    this.values = new Float64Array(defs.length);
+  }
+
+  /**
+   * Parses a sample line into `values` and adds it. Returns false (adding nothing) when the line
+   * does not end in the metrics the layout expects.
+   */
+  private sample(buf: Buffer, s: number, e: number): boolean {
+    if (!this.layout) {
+      const layout = this.decideLayout(buf, s, e);
+      if (!layout) return false;
+      this.applyLayout(layout);
+    }
+    const layout = this.layout!;
+    const v = this.values;
+    let stackEnd: number;
+    const sp = buf.lastIndexOf(SPACE, e - 1);
+    if (sp < s) return false;
+    if (layout.kind === 'single') {
+      const x = parseIntBytes(buf, sp + 1, e);
+      if (Number.isNaN(x)) return false;
+      if (layout.metric === 'memory') {
+        v[0] = x > 0 ? x : 0;
+        v[1] = x < 0 ? -x : 0;
+        v[2] = 1;
+      } else {
+        v[0] = x;
+        v[1] = 1;
+      }
+      stackEnd = sp;
+    } else if (layout.kind === 'full3') {
+      const c1 = buf.indexOf(44, sp + 1);
+      const c2 = c1 >= 0 && c1 < e ? buf.indexOf(44, c1 + 1) : -1;
+      if (c1 < 0 || c1 >= e || c2 < 0 || c2 >= e) return false;
+      const t = parseIntBytes(buf, sp + 1, c1);
+      const idle = parseIntBytes(buf, c1 + 1, c2);
+      const mem = parseIntBytes(buf, c2 + 1, e);
+      if (Number.isNaN(t) || Number.isNaN(idle) || Number.isNaN(mem)) return false;
+      v[0] = t;
+      v[1] = idle ? 0 : t;
+      v[2] = mem > 0 ? mem : 0;
+      v[3] = mem < 0 ? -mem : 0;
+      v[4] = 1;
+      stackEnd = sp;
+    } else {
+      const sp2 = buf.lastIndexOf(SPACE, sp - 1);
+      const sp3 = sp2 > s ? buf.lastIndexOf(SPACE, sp2 - 1) : -1;
+      if (sp3 < s) return false;
+      const t = parseIntBytes(buf, sp3 + 1, sp2);
+      const plus = parseIntBytes(buf, sp2 + 1, sp);
+      const minus = parseIntBytes(buf, sp + 1, e);
+      if (Number.isNaN(t) || Number.isNaN(plus) || Number.isNaN(minus)) return false;
+      const k = layout.kib ? 1024 : 1;
+      v[0] = t;
+      v[1] = plus > 0 ? plus * k : 0;
+      v[2] = minus < 0 ? -minus * k : 0;
+      v[3] = 1;
+      stackEnd = sp3;
+    }
+    const key = buf.latin1Slice(s, stackEnd);
+    let node = this.cache.get(key);
+    if (node === undefined) {
+      const n = this.resolve(buf, s, stackEnd);
+      if (n < 0) return false;
+      node = n;
+      this.cache.set(key, node);
+    }
+    this.profile.add(node, v);
+    return true;
+  }
+
+  /** Slow path for a stack not seen before: parse it and walk the call tree. */
+  private resolve(buf: Buffer, s: number, e: number): number {
+    const parsed = parseAustinStack(buf.toString('utf8', s, e));
+    if (!parsed) return -1;
+    const p = this.profile;
+    const t = p.thread(parsed.pid, parsed.tid, parsed.iid);
+    const n = parsed.frames.length;
+    if (this.frameIdScratch.length < n) this.frameIdScratch = new Int32Array(n * 2);
+    const ids = this.frameIdScratch;
+    for (let i = 0; i < n; i++) {
+      const f = parsed.frames[i];
+      if (f.name === '<idle>' && !this.idleSeen) {
+        this.idleSeen = true;
+        // Only sleepless (CPU) mode writes <idle>; an old file without a header says so this way.
+        if (this.layout?.kind === 'single' && this.layout.metric === 'time') p.renameMetric(0, metric('cpu'));
+      }
+      ids[i] = p.frame(f.file, f.name, f.line, { kind: f.synthetic ? 'synthetic' : 'source' });
+    }
+    return p.path(t, ids, n);
+  }
+}

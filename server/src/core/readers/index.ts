@@ -1,0 +1,43 @@
+import { Profile } from '../model';
+import { AustinTextReader } from './austin-text';
+import type { ProfileReader } from './types';
+
+/** A profile format: how to recognise it from its first bytes and how to read it. */
+export interface FormatSpec {
+  readonly name: string;
+  /** File name endings that the workspace watcher looks for by default. */
+  readonly extensions: readonly string[];
+  /** Decides from the first bytes (up to 4 KiB) of a file, never from its name. */
+  detect(head: Uint8Array, text: string): boolean;
+  create(profile: Profile): ProfileReader;
+}
+
+const AUSTIN_SAMPLE = /^(P\d+;T|Thread [0-9a-fA-F]+|Process \d+;Thread )/;
+
+export const FORMATS: FormatSpec[] = [
+  {
+    name: 'austin-text',
+    extensions: ['.austin', '.aprof'],
+    detect: (_head, text) => {
+      for (const line of text.split('\n').slice(0, 64)) {
+        if (line === '' || line === '\r') continue;
+        if (line.startsWith('# austin:')) return true;
+        if (line.startsWith('#')) continue;
+        return AUSTIN_SAMPLE.test(line);
+      }
+      return false;
+    },
+    create: (profile) => new AustinTextReader(profile),
+  },
+];
+
+/** Every file name ending some reader claims, for the default watch globs. */
+export function knownExtensions(): string[] {
+  return [...new Set(FORMATS.flatMap((f) => f.extensions))];
+}
+
+/** The format of a file from its first bytes, or undefined when no reader recognises it. */
+export function detectFormat(head: Uint8Array): FormatSpec | undefined {
+  const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
+  return FORMATS.find((f) => f.detect(head, text));
+}

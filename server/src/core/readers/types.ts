@@ -1,0 +1,43 @@
+import type { Profile } from '../model';
+
+/** A problem met while reading. `fatal` means reading stopped there. */
+export interface ReadIssue {
+  readonly message: string;
+  /** Byte offset in the file where the problem starts. */
+  readonly offset: number;
+  /** 1-based line number, for text formats. */
+  readonly line?: number;
+  readonly fatal: boolean;
+}
+
+/**
+ * A streaming reader: bytes go in as chunks of any size, the profile grows as records complete.
+ * The same reader can later continue a file that grew (push the appended bytes, then `end()`
+ * again only once the writer is done). Readers never throw on bad input: they record issues.
+ */
+export interface ProfileReader {
+  readonly format: string;
+  readonly profile: Profile;
+  push(chunk: Uint8Array): void;
+  /** No more bytes: flush what can be completed and report a half-written tail. */
+  end(): void;
+  readonly issues: readonly ReadIssue[];
+  /** Bytes of complete records consumed so far. */
+  readonly consumed: number;
+  /** True once a fatal issue stopped reading. */
+  readonly failed: boolean;
+}
+
+/** Keeps the first few issues of a kind and counts the rest, so a bad file yields one clear message. */
+export class IssueLog {
+  readonly issues: ReadIssue[] = [];
+  private suppressed = 0;
+  constructor(private readonly max = 20) {}
+  add(issue: ReadIssue): void {
+    if (this.issues.length < this.max || issue.fatal) this.issues.push(issue);
+    else this.suppressed++;
+  }
+  get extra(): number {
+    return this.suppressed;
+  }
+}
