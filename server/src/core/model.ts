@@ -88,15 +88,15 @@ class IdTable {
   }
 }
 
-function grow(a: Int32Array, need: number): Int32Array {
-  if (need <= a.length) return a;
+function grow(a: Int32Array, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a as Int32Array<ArrayBuffer>;
   const b = new Int32Array(Math.max(need, a.length * 2));
   b.set(a);
   return b;
 }
 
-function growF(a: Float64Array, need: number): Float64Array {
-  if (need <= a.length) return a;
+function growF(a: Float64Array, need: number): Float64Array<ArrayBuffer> {
+  if (need <= a.length) return a as Float64Array<ArrayBuffer>;
   const b = new Float64Array(Math.max(need, a.length * 2));
   b.set(a);
   return b;

@@ -405,7 +405,8 @@ export class AustinTextReader implements ProfileReader {
       v[3] = 1;
       stackEnd = sp3;
     }
-    const key = buf.latin1Slice(s, stackEnd);
+    // latin1 maps bytes 1:1, so equal keys mean equal bytes whatever the encoding
+    const key = buf.toString('latin1', s, stackEnd);
     let node = this.cache.get(key);
     if (node === undefined) {
       const n = this.resolve(buf, s, stackEnd);
