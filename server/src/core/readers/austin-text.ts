@@ -310,7 +310,7 @@ export class AustinTextReader implements ProfileReader {
       if (tokens.length >= 4 && tokens.slice(-3).every((t) => /^-?\d+$/.test(t))) {
         const before = tokens.slice(0, -3).join(' ');
         if (/;L\d+$/.test(before) || /^(Process \d+;)?Thread \S+$/.test(before) || before.endsWith('<idle>')) {
-          return { kind: 'oldfull', kib: !head.startsWith('P') };
+          return { kind: 'oldfull', kib: !/^P\d/.test(head) }; // 2.x writes bytes, 1.x KiB
         }
       }
     }
