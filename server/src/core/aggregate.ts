@@ -72,7 +72,8 @@ export class Aggregation {
   ) {
     const p = profile;
     const mi = p.metricIndex(metric);
-    if (mi < 0) throw new Error(`this profile has no metric '${metric}'`);
+    // A profile with no samples yet (a live file still in its header) has no metrics: all zero.
+    if (mi < 0 && p.metrics.length > 0) throw new Error(`this profile has no metric '${metric}'`);
     const m = p.metricsPerNode;
     const self = p.nodeSelf;
     const { start, order } = childIndex(p);
@@ -97,7 +98,7 @@ export class Aggregation {
     let stackNext = new Int32Array(256);
     let stackFlags = new Uint8Array(256);
     let total = 0;
-    this.threads = p.threadsIn(scope);
+    this.threads = mi < 0 ? [] : p.threadsIn(scope);
     for (const t of this.threads) {
       const root = p.threadRoot[t];
       let sp = 0;
