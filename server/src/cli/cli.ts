@@ -1,5 +1,140 @@
-// Placeholder until the CLI lands: keeps the bundle building.
-export async function runCli(_args: string[]): Promise<number> {
-  process.stderr.write('flamelens: the command-line interface is not built yet\n');
-  return 2;
+// The `flamelens` command line: argument parsing and dispatch. Each command lives in its own file;
+// all of them print to stdout and report failures as one `flamelens: ...` line on stderr.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { version } from '../../../package.json';
+import { runAnnotate } from './annotate';
+import { CliError, EXIT_OK, EXIT_USAGE, type Io } from './common';
+import { runInfo } from './info';
+import { DEFAULT_LIMIT, runTop } from './top';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const SCOPE: Options = {
+  metric: { type: 'string', short: 'm' },
+  pid: { type: 'string' },
+  tid: { type: 'string' },
+};
+const COMMON: Options = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+interface Command {
+  readonly usage: string;
+  readonly positionals: readonly string[];
+  readonly options: Options;
+  run(io: Io, args: string[], values: Record<string, unknown>): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  top: {
+    usage: `flamelens top PROFILE [options]
+
+Hottest lines (or functions) of a profile: own and total, as a percent of the scope's total and
+in the metric's unit.
+
+  -m, --metric M      metric to rank by (default: the profile's own: cpu, else wall, ...)
+      --pid P         only samples of process P
+      --tid T         only samples of thread T (its tid, or iid:tid)
+      --by line|function   rank source lines (default) or functions
+      --sort own|total     rank by own (default) or total
+  -n, --limit N       show the N hottest (default ${DEFAULT_LIMIT}; 0 for all)
+      --json          machine-readable output (docs/cli.md)`,
+    positionals: ['PROFILE'],
+    options: { ...SCOPE, ...COMMON, by: { type: 'string' }, sort: { type: 'string' }, limit: { type: 'string', short: 'n' } },
+    run: (io, [file], v) => runTop(io, file, v),
+  },
+  annotate: {
+    usage: `flamelens annotate PROFILE SOURCE [options]
+
+SOURCE with each line's own and total share in a left gutter and a heat colour, like pprof -list.
+The profile may have been recorded under another directory: SOURCE is matched to the recorded
+path sharing the longest path suffix with it.
+
+  -m, --metric M      metric to show (default: the profile's own)
+      --pid P         only samples of process P
+      --tid T         only samples of thread T (its tid, or iid:tid)
+      --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never
+      --json          machine-readable output (docs/cli.md)`,
+    positionals: ['PROFILE', 'SOURCE'],
+    options: { ...SCOPE, ...COMMON, color: { type: 'string' } },
+    run: (io, [file, source], v) => runAnnotate(io, file, source, v),
+  },
+  info: {
+    usage: `flamelens info PROFILE [--json]
+
+What a profile holds: format, metadata, metrics, processes and threads with their sample counts,
+and any problems met while reading it.`,
+    positionals: ['PROFILE'],
+    options: COMMON,
+    run: (io, [file], v) => runInfo(io, file, v),
+  },
+};
+
+const USAGE = `flamelens ${version}: profiler results per source line
+
+usage:
+  flamelens top PROFILE [--metric M] [--pid P] [--tid T] [--by line|function] [--limit N] [--json]
+  flamelens annotate PROFILE SOURCE [--metric M] [--pid P] [--tid T] [--color auto|always|never] [--json]
+  flamelens info PROFILE [--json]
+  flamelens --stdio                 run the language server (what editors start)
+  flamelens COMMAND --help | --help | --version
+
+PROFILE is an Austin text or MOJO file (the format is recognised from its content).
+Exit codes: 0 ok, 1 results printed but the profile had read problems, 2 usage error or unreadable profile.
+More: docs/cli.md`;
+
+function processIo(): Io {
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    isTty: process.stdout.isTTY === true,
+    env: process.env,
+  };
+}
+
+/** Runs the CLI and resolves to its exit code; usage errors and unreadable profiles give 2. */
+export async function runCli(args: string[], io: Io = processIo()): Promise<number> {
+  // `flamelens top ... | head` closes the pipe early: that is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+  });
+  try {
+    return await dispatch(args, io);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    io.err(`flamelens: ${e.message}\n`);
+    return e.code;
+  }
+}
+
+async function dispatch(args: string[], io: Io): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const cmd = name === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    io.out((cmd ? cmd.usage : USAGE) + '\n');
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(`${version}\n`);
+    return EXIT_OK;
+  }
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!cmd) throw new CliError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (flamelens --help)`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(`${name}: ${(e as Error).message} (flamelens ${name} --help)`);
+  }
+  if (parsed.values.help) {
+    io.out(cmd.usage + '\n');
+    return EXIT_OK;
+  }
+  const pos = parsed.positionals;
+  if (pos.length !== cmd.positionals.length) {
+    const want = cmd.positionals.join(' ');
+    throw new CliError(`${name}: expected ${want}, got ${pos.length ? pos.map((x) => `'${x}'`).join(' ') : 'nothing'} (flamelens ${name} --help)`);
+  }
+  return cmd.run(io, pos, parsed.values);
 }

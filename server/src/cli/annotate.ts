@@ -1,0 +1,261 @@
+// `flamelens annotate`: a source file with each line's own and total share in a left gutter and a
+// heat colour, like `pprof -list`. The profile's path for the file is found by the longest common
+// path suffix, so a profile recorded in CI or a container annotates the local checkout.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { aggregate, type Aggregation } from '../core/aggregate';
+import { formatPercent, formatValue } from '../core/format';
+import type { Profile } from '../core/model';
+import { bestSuffixMatches } from '../core/paths';
+import {
+  CliError,
+  describeScope,
+  finish,
+  issuesJson,
+  listSome,
+  metricJson,
+  openProfile,
+  pct,
+  pickMetric,
+  pickScope,
+  scopeJson,
+  table,
+  useColor,
+  writeJson,
+  type Io,
+} from './common';
+
+export interface AnnotateOptions {
+  metric?: string;
+  pid?: string;
+  tid?: string;
+  color?: string;
+  json?: boolean;
+}
+
+interface LineCost {
+  own: number;
+  total: number;
+}
+
+interface FunctionCost {
+  name: string;
+  firstLine: number;
+  lastLine: number;
+  own: number;
+  total: number;
+}
+
+/** Heat levels as 256-colour backgrounds (light, so the black text stays readable on any theme). */
+const HEAT: readonly { min: number; bg: number }[] = [
+  { min: 50, bg: 203 },
+  { min: 25, bg: 210 },
+  { min: 10, bg: 216 },
+  { min: 5, bg: 222 },
+  { min: 1, bg: 229 },
+  { min: 0, bg: 230 },
+];
+
+/** The ANSI prefix for a line with this total share, or '' for a line without samples. */
+export function heat(totalPercent: number): string {
+  if (!(totalPercent > 0)) return '';
+  const level = HEAT.find((h) => totalPercent >= h.min)!;
+  return `\x1b[48;5;${level.bg}m\x1b[38;5;16m`;
+}
+
+const RESET = '\x1b[0m';
+const BOLD = '\x1b[1m';
+
+/** Hottest function total per recorded file: ranks candidates and the files listed in errors. */
+function fileWeights(p: Profile, agg: Aggregation): Map<string, number> {
+  const w = new Map<string, number>();
+  for (let f = 0; f < p.functionCount; f++) {
+    const fn = p.functionAt(f);
+    if (fn.kind !== 'source') continue;
+    w.set(fn.file, Math.max(w.get(fn.file) ?? 0, agg.funcTotal[f]));
+  }
+  return w;
+}
+
+/** Picks the recorded path for SOURCE: longest common suffix, ties broken by the most samples. */
+function matchSource(
+  p: Profile,
+  agg: Aggregation,
+  profileFile: string,
+  source: string,
+): { recorded: string; segments: number; others: string[] } {
+  const files = p.sourceFiles();
+  const weights = fileWeights(p, agg);
+  const { matches, segments } = bestSuffixMatches(resolve(source), files);
+  if (matches.length === 0) {
+    const hottest = [...files].sort((a, b) => (weights.get(b) ?? 0) - (weights.get(a) ?? 0));
+    const list = hottest.length ? `recorded source files include: ${listSome(hottest, 5)}` : 'it records no source files';
+    throw new CliError(`${profileFile}: no frames for ${source}; ${list}`);
+  }
+  const ranked = [...matches].sort((a, b) => (weights.get(b) ?? 0) - (weights.get(a) ?? 0));
+  return { recorded: ranked[0], segments, others: ranked.slice(1) };
+}
+
+function costsOf(p: Profile, agg: Aggregation, recorded: string): { lines: Map<number, LineCost>; functions: FunctionCost[] } {
+  const lines = new Map<number, LineCost>();
+  for (let id = 0; id < p.lineCount; id++) {
+    const key = p.lineKey(id);
+    if (key.file !== recorded || key.line <= 0) continue;
+    const own = agg.lineOwn[id];
+    const total = agg.lineTotal[id];
+    if (own !== 0 || total !== 0) lines.set(key.line, { own, total });
+  }
+  const byFunc = new Map<number, FunctionCost>();
+  for (let f = 0; f < p.frameCount; f++) {
+    const fr = p.frameAt(f);
+    if (fr.file !== recorded || fr.kind !== 'source') continue;
+    const id = p.frameFunc[f];
+    const total = agg.funcTotal[id];
+    if (total === 0 && agg.funcOwn[id] === 0) continue;
+    let c = byFunc.get(id);
+    if (!c) byFunc.set(id, (c = { name: fr.name, firstLine: Infinity, lastLine: 0, own: agg.funcOwn[id], total }));
+    // Only lines that carry samples in this scope, so the span says where the cost is
+    const lid = p.frameLine[f];
+    if (fr.line > 0 && (agg.lineOwn[lid] !== 0 || agg.lineTotal[lid] !== 0)) {
+      c.firstLine = Math.min(c.firstLine, fr.line);
+      c.lastLine = Math.max(c.lastLine, fr.line);
+    }
+  }
+  const functions = [...byFunc.values()]
+    .map((c) => (c.lastLine === 0 ? { ...c, firstLine: 0 } : c))
+    .sort((a, b) => b.total - a.total || b.own - a.own || a.firstLine - b.firstLine);
+  return { lines, functions };
+}
+
+/** Streams a source file line by line, so a huge file never becomes one string. */
+async function* sourceLines(source: string): AsyncGenerator<string> {
+  const rl = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
+  try {
+    for await (const line of rl) yield line;
+  } finally {
+    rl.close();
+  }
+}
+
+function span(f: FunctionCost): string {
+  if (f.firstLine === 0) return '';
+  return f.firstLine === f.lastLine ? `${f.firstLine}` : `${f.firstLine}-${f.lastLine}`;
+}
+
+export async function runAnnotate(io: Io, file: string, source: string, o: AnnotateOptions): Promise<number> {
+  const color = o.json ? false : useColor(io, o.color);
+  try {
+    if (!(await stat(source)).isFile()) throw new CliError(`${source}: not a file`);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${source}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+
+  const loaded = await openProfile(file);
+  const p = loaded.profile;
+  const metric = pickMetric(loaded, o.metric);
+  const scope = pickScope(loaded, o.pid, o.tid);
+  const agg = aggregate(p, scope, metric.key);
+  const match = matchSource(p, agg, file, source);
+  const { lines, functions } = costsOf(p, agg, match.recorded);
+  const unit = metric.unit;
+
+  if (o.json) {
+    let count = 0;
+    for await (const _ of sourceLines(source)) count++;
+    writeJson(io, 'annotate', {
+      profile: file,
+      format: p.format,
+      metric: metricJson(metric),
+      scope: scopeJson(p, scope),
+      total: agg.total,
+      source,
+      recorded: match.recorded,
+      matchedSegments: match.segments,
+      alsoMatched: match.others,
+      sourceLines: count,
+      functions: functions.map((f) => ({
+        name: f.name,
+        firstLine: f.firstLine,
+        lastLine: f.lastLine,
+        own: f.own,
+        ownPercent: pct(agg.percent(f.own)),
+        total: f.total,
+        totalPercent: pct(agg.percent(f.total)),
+      })),
+      lines: [...lines.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([line, c]) => ({
+          line,
+          own: c.own,
+          ownPercent: pct(agg.percent(c.own)),
+          total: c.total,
+          totalPercent: pct(agg.percent(c.total)),
+          inSource: line <= count,
+        })),
+      issues: issuesJson(loaded.reader.issues),
+    });
+    return finish(io, loaded);
+  }
+
+  const b = (s: string) => (color ? BOLD + s + RESET : s);
+  const meta = ['austin', 'mode'].filter((k) => p.meta.has(k)).map((k) => `${k} ${p.meta.get(k)}`);
+  const head: string[] = [];
+  head.push(`${b('profile ')}  ${file} (${[p.format, ...meta].join(', ')})`);
+  head.push(`${b('metric  ')}  ${metric.label} (${metric.key}), ${describeScope(p, scope)}, total ${formatValue(agg.total, unit)}`);
+  head.push(`${b('source  ')}  ${source}`);
+  const how = match.segments === 1 ? 'the file name only' : `the last ${match.segments} path segments`;
+  head.push(`${b('recorded')}  ${match.recorded} (matched on ${how})`);
+  if (match.others.length) head.push(`${b('also    ')}  ${listSome(match.others, 3)} match as well; give a longer path to choose`);
+  head.push('');
+  if (functions.length) {
+    const rows = [['total%', 'total', 'own%', 'own', 'function', 'lines']];
+    for (const f of functions) {
+      rows.push([
+        formatPercent(agg.percent(f.total)),
+        formatValue(f.total, unit),
+        formatPercent(agg.percent(f.own)),
+        formatValue(f.own, unit),
+        f.name,
+        span(f),
+      ]);
+    }
+    head.push(...table(rows, ['right', 'right', 'right', 'right', 'left', 'left']));
+  } else {
+    head.push(`  (no ${metric.label} in this file for ${describeScope(p, scope)})`);
+  }
+  head.push('');
+  const maxLine = Math.max(0, ...lines.keys());
+  const w = Math.max(4, String(maxLine).length);
+  head.push(b(`${'own%'.padStart(6)} ${'total%'.padStart(6)} ${'line'.padStart(w)}`));
+  io.out(head.join('\n') + '\n');
+
+  let n = 0;
+  let buf = '';
+  for await (const text of sourceLines(source)) {
+    n++;
+    const c = lines.get(n);
+    const own = c && c.own !== 0 ? formatPercent(agg.percent(c.own)) : '';
+    const total = c && c.total !== 0 ? formatPercent(agg.percent(c.total)) : '';
+    const row = `${own.padStart(6)} ${total.padStart(6)} ${String(n).padStart(w)}  ${text}`;
+    const h = color && c ? heat(agg.percent(c.total)) : '';
+    buf += (h ? h + row + RESET : row) + '\n';
+    if (buf.length > 65536) {
+      io.out(buf);
+      buf = '';
+    }
+  }
+  // Lines the profile has but the file lacks: the source changed since recording, or the profiler misreported
+  const beyond = [...lines.keys()].filter((l) => l > n).sort((x, y) => x - y);
+  if (beyond.length) {
+    buf += `\nlines past the end of ${source} (${n} lines): the file may have changed since the profile was recorded\n`;
+    for (const l of beyond) {
+      const c = lines.get(l)!;
+      buf += `${formatPercent(agg.percent(c.own)).padStart(6)} ${formatPercent(agg.percent(c.total)).padStart(6)} ${String(l).padStart(w)}\n`;
+    }
+  }
+  io.out(buf);
+  return finish(io, loaded);
+}
