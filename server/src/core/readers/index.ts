@@ -1,5 +1,6 @@
 import { Profile } from '../model';
 import { AustinTextReader } from './austin-text';
+import { MojoReader } from './mojo';
 import type { ProfileReader } from './types';
 
 /** A profile format: how to recognise it from its first bytes and how to read it. */
@@ -15,6 +16,12 @@ export interface FormatSpec {
 const AUSTIN_SAMPLE = /^(P\d+;T|Thread [0-9a-fA-F]+|Process \d+;Thread )/;
 
 export const FORMATS: FormatSpec[] = [
+  {
+    name: 'mojo',
+    extensions: ['.mojo'],
+    detect: (head) => head.length >= 3 && head[0] === 0x4d && head[1] === 0x4f && head[2] === 0x4a,
+    create: (profile) => new MojoReader(profile),
+  },
   {
     name: 'austin-text',
     extensions: ['.austin', '.aprof'],

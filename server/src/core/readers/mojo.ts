@@ -1,0 +1,677 @@
+import { metric, type MetricDef, Profile } from '../model';
+import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+
+/**
+ * Austin's MOJO binary format, versions 1 to 4 (Austin 3.4 to 4.x).
+ *
+ * The decoder works straight on the bytes it is given: no per-event objects, no strings for the
+ * hot events (STACK, FRAME_REF, metrics), frame keys looked up in an open-addressing table of
+ * doubles (they are ~43-bit values, so a Map would box them). An event cut by a chunk boundary is
+ * carried over and decoded again once the rest arrives, so chunk sizes never change the result.
+ */
+
+/** Event names by id, as in Austin's `src/mojo.h`. */
+export const MOJO_EVENTS = [
+  'RESERVED',
+  'METADATA',
+  'STACK',
+  'FRAME',
+  'FRAME_INVALID',
+  'FRAME_REF',
+  'FRAME_KERNEL',
+  'GC',
+  'IDLE',
+  'METRIC_TIME',
+  'METRIC_MEMORY',
+  'STRING',
+  'STRING_REF',
+  'STACK_REPEAT',
+  'TASK_STACK',
+  'TASK_WAITER',
+] as const;
+
+const METADATA = 1;
+const STACK = 2;
+const FRAME = 3;
+const FRAME_INVALID = 4;
+const FRAME_REF = 5;
+const FRAME_KERNEL = 6;
+const GC = 7;
+const IDLE = 8;
+const METRIC_TIME = 9;
+const METRIC_MEMORY = 10;
+const STRING = 11;
+const STRING_REF = 12;
+const STACK_REPEAT = 13;
+const TASK_STACK = 14;
+const TASK_WAITER = 15;
+
+/** Longest event we wait for; a longer one means a missing NUL, i.e. a corrupt file. */
+const MAX_EVENT_BYTES = 16 << 20;
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Position after the last varint `readVarint` decoded (module state keeps the hot path allocation-free). */
+let varintEnd = 0;
+
+/**
+ * Decodes one Austin varint at buf[p]: first byte bit 7 = more, bit 6 = sign, bits 0-5 = low
+ * value bits; each next byte adds 7 bits. Exact for magnitudes up to 2^53 (plain float arithmetic,
+ * no 32-bit bitwise ops on the value). Returns NaN when the varint runs past `end`; otherwise the
+ * position after it is in `varintEnd`.
+ */
+export function readVarint(buf: Uint8Array, p: number, end: number): number {
+  if (p >= end) return NaN;
+  let b = buf[p++];
+  const neg = b & 0x40;
+  let n = b & 0x3f;
+  let scale = 64;
+  while (b & 0x80) {
+    if (p >= end) return NaN;
+    b = buf[p++];
+    n += (b & 0x7f) * scale;
+    scale *= 128;
+  }
+  varintEnd = p;
+  return neg ? -n : n;
+}
+
+/** Position just after the varint starting at buf[p], or -1 when it runs past `end`. */
+function skipVarint(buf: Uint8Array, p: number, end: number): number {
+  while (p < end) if ((buf[p++] & 0x80) === 0) return p;
+  return -1;
+}
+
+/** Open-addressing map from a frame key (an integer double) to a profile frame id. */
+class FrameKeyTable {
+  private keys = new Float64Array(1024);
+  private vals = new Int32Array(1024).fill(-1);
+  private mask = 1023;
+  private size = 0;
+
+  private static slot(key: number, mask: number): number {
+    const lo = key >>> 0;
+    const hi = (key / 4294967296) >>> 0;
+    return (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 13) & mask;
+  }
+
+  get(key: number): number {
+    const mask = this.mask;
+    const keys = this.keys;
+    const vals = this.vals;
+    let i = FrameKeyTable.slot(key, mask);
+    for (;;) {
+      const v = vals[i];
+      if (v < 0 || keys[i] === key) return v;
+      i = (i + 1) & mask;
+    }
+  }
+
+  set(key: number, val: number): void {
+    if ((this.size + 1) * 2 > this.mask) this.rehash();
+    let i = FrameKeyTable.slot(key, this.mask);
+    while (this.vals[i] >= 0 && this.keys[i] !== key) i = (i + 1) & this.mask;
+    if (this.vals[i] < 0) this.size++;
+    this.keys[i] = key;
+    this.vals[i] = val;
+  }
+
+  private rehash(): void {
+    const { keys, vals } = this;
+    const cap = keys.length * 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (vals[i] >= 0) this.set(keys[i], vals[i]);
+  }
+}
+
+/** String and frame tables: MOJO references are per process (two children can reuse keys). */
+class PidTables {
+  readonly strings = new Map<number, string>();
+  readonly frames = new FrameKeyTable();
+}
+
+/** One (pid, iid, tid): its profile thread and the last finalised stack (the STACK_REPEAT base). */
+class ThreadSlot {
+  last = new Int32Array(64);
+  lastDepth = 0;
+  next: ThreadSlot | null = null;
+  /** Profile thread index, created with the first finalised sample (after the metrics are set). */
+  thread = -1;
+  constructor(
+    readonly pid: number,
+    readonly iid: number,
+    readonly tidBytes: Uint8Array,
+    readonly tid: string,
+  ) {}
+}
+
+type Layout = 'wall' | 'cpu' | 'time' | 'memory' | 'full';
+
+function isAngled(s: string): boolean {
+  return s.length >= 2 && s.charCodeAt(0) === 60 && s.charCodeAt(s.length - 1) === 62;
+}
+
+export class MojoReader implements ProfileReader {
+  readonly format = 'mojo';
+  /** MOJO version from the header; 0 until the header has been read. */
+  version = 0;
+  /** Events decoded so far, by event id (see MOJO_EVENTS). */
+  readonly eventCounts = new Array<number>(16).fill(0);
+  /** Samples added to the profile. */
+  samples = 0;
+  consumed = 0;
+  failed = false;
+
+  private readonly log = new IssueLog();
+  /** Undecoded bytes of a cut event; they start at file offset `consumed`. */
+  private carry: Uint8Array | null = null;
+
+  // The open sample (from its STACK to the next STACK or EOF)
+  private slot: ThreadSlot | null = null;
+  private sampleOffset = 0;
+  private stack = new Int32Array(256);
+  private depth = 0;
+  private time = 0;
+  private mem = 0;
+  private hasTime = false;
+  private hasMem = false;
+  private idle = false;
+  private gc = false;
+  /** A STACK_REPEAT base was copied; its trailing native frames go once native frames follow. */
+  private repeatPending = false;
+
+  private readonly tablesByPid = new Map<number, PidTables>();
+  private tables: PidTables = new PidTables();
+  private readonly slots = new Map<number, ThreadSlot>();
+  /** Per profile frame id: 1 when the frame is native or kernel (popped from a STACK_REPEAT base). */
+  private nativeFrame = new Uint8Array(256);
+  private nativeMode = false;
+  private mode: string | undefined;
+  private layout: Layout | undefined;
+  private values = new Float64Array(0);
+  private gcFrame = -1;
+  private invalidFrame = -1;
+  private unknownFrame = -1;
+
+  constructor(readonly profile: Profile = new Profile()) {
+    profile.format = this.format;
+  }
+
+  get issues(): readonly ReadIssue[] {
+    return this.log.issues;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.failed || chunk.length === 0) return;
+    let buf = chunk;
+    if (this.carry) {
+      buf = new Uint8Array(this.carry.length + chunk.length);
+      buf.set(this.carry, 0);
+      buf.set(chunk, this.carry.length);
+      this.carry = null;
+    }
+    const base = this.consumed;
+    let p = 0;
+    if (this.version === 0) {
+      p = this.header(buf);
+      if (p <= 0) {
+        if (p === 0 && !this.failed) this.carry = buf.slice();
+        return;
+      }
+    }
+    p = this.decode(buf, p, base);
+    this.consumed = base + p;
+    if (this.failed || p >= buf.length) return;
+    if (buf.length - p > MAX_EVENT_BYTES) {
+      this.fatal(`an event longer than ${MAX_EVENT_BYTES} bytes (a string without its end?)`, this.consumed);
+      return;
+    }
+    // copy: the caller may reuse its chunk buffer
+    this.carry = buf.slice(p);
+  }
+
+  end(): void {
+    if (this.failed) return;
+    const tail = this.carry?.length ?? 0;
+    if (this.version === 0) {
+      this.log.add({
+        message: tail > 0 ? `the file ends inside the MOJO header (${tail} bytes)` : 'the file is empty (no MOJO header)',
+        offset: 0,
+        fatal: false,
+      });
+      return;
+    }
+    if (tail > 0) {
+      const ev = this.carry![0];
+      const name = MOJO_EVENTS[ev] ?? `#${ev}`;
+      this.log.add({
+        message: `the file ends inside a ${name} event at byte ${this.consumed} (${tail} bytes of it)`,
+        offset: this.consumed,
+        fatal: false,
+      });
+    }
+    this.finishSample(true);
+    // a profile without samples still gets its metrics, so that it can be aggregated (to zero)
+    if (!this.layout) this.decideLayout();
+  }
+
+  /** Reads `MOJ` + version. Returns the position after it, 0 when more bytes are needed, -1 on failure. */
+  private header(buf: Uint8Array): number {
+    const n = Math.min(buf.length, 3);
+    for (let i = 0; i < n; i++) {
+      if (buf[i] !== 'MOJ'.charCodeAt(i)) {
+        this.fatal('not a MOJO file (it does not start with "MOJ")', 0);
+        return -1;
+      }
+    }
+    const v = readVarint(buf, 3, buf.length);
+    if (Number.isNaN(v)) return 0;
+    if (v < 1 || v > 4) {
+      this.fatal(`unsupported MOJO version ${v} (this reader knows versions 1 to 4)`, 3);
+      return -1;
+    }
+    this.version = v;
+    return varintEnd;
+  }
+
+  private fatal(message: string, offset: number): void {
+    this.failed = true;
+    this.carry = null;
+    this.log.add({ message, offset, fatal: true });
+  }
+
+  /** Decodes whole events from buf[p..]; returns where the first incomplete event starts. */
+  private decode(buf: Uint8Array, p: number, base: number): number {
+    const end = buf.length;
+    const v2 = this.version >= 2;
+    const v3 = this.version >= 3;
+    const v4 = this.version >= 4;
+    const counts = this.eventCounts;
+    while (p < end) {
+      const at = p;
+      const ev = buf[p];
+      let q = p + 1;
+      switch (ev) {
+        case FRAME_REF: {
+          const key = readVarint(buf, q, end);
+          if (key !== key) return at;
+          q = varintEnd;
+          let id = this.tables.frames.get(key);
+          if (id < 0) id = this.undefinedFrame(key, base + at);
+          this.pushFrame(id);
+          break;
+        }
+        case STACK: {
+          const pid = readVarint(buf, q, end);
+          if (pid !== pid) return at;
+          q = varintEnd;
+          let iid = -1;
+          if (v3) {
+            iid = readVarint(buf, q, end);
+            if (iid !== iid) return at;
+            q = varintEnd;
+          }
+          const z = buf.indexOf(0, q);
+          if (z < 0) return at;
+          this.startSample(buf, pid, iid, q, z, base + at);
+          q = z + 1;
+          break;
+        }
+        case METRIC_TIME:
+        case METRIC_MEMORY: {
+          const x = readVarint(buf, q, end);
+          if (x !== x) return at;
+          q = varintEnd;
+          if (ev === METRIC_TIME) {
+            this.time = x;
+            this.hasTime = true;
+          } else {
+            this.mem = x;
+            this.hasMem = true;
+          }
+          break;
+        }
+        case STACK_REPEAT:
+          if (!v4) {
+            this.corrupt(ev, base + at);
+            return at;
+          }
+          this.repeatStack();
+          break;
+        case IDLE:
+          this.idle = true;
+          break;
+        case GC:
+          this.gc = true;
+          break;
+        case FRAME_INVALID:
+          if (this.invalidFrame < 0) this.invalidFrame = this.profile.frame('', 'INVALID', 0, { kind: 'synthetic' });
+          this.pushFrame(this.invalidFrame);
+          break;
+        case FRAME: {
+          const key = readVarint(buf, q, end);
+          if (key !== key) return at;
+          const file = readVarint(buf, varintEnd, end);
+          if (file !== file) return at;
+          const scope = readVarint(buf, varintEnd, end);
+          if (scope !== scope) return at;
+          const line = readVarint(buf, varintEnd, end);
+          if (line !== line) return at;
+          let lineEnd = 0;
+          let column = 0;
+          let columnEnd = 0;
+          if (v2) {
+            lineEnd = readVarint(buf, varintEnd, end);
+            if (lineEnd !== lineEnd) return at;
+            column = readVarint(buf, varintEnd, end);
+            if (column !== column) return at;
+            columnEnd = readVarint(buf, varintEnd, end);
+            if (columnEnd !== columnEnd) return at;
+          }
+          q = varintEnd;
+          this.defineFrame(key, file, scope, line, lineEnd, column, columnEnd, base + at);
+          break;
+        }
+        case STRING: {
+          const key = readVarint(buf, q, end);
+          if (key !== key) return at;
+          q = varintEnd;
+          const z = buf.indexOf(0, q);
+          if (z < 0) return at;
+          this.tables.strings.set(key, utf8.decode(buf.subarray(q, z)));
+          q = z + 1;
+          break;
+        }
+        case METADATA: {
+          const z1 = buf.indexOf(0, q);
+          if (z1 < 0) return at;
+          const z2 = buf.indexOf(0, z1 + 1);
+          if (z2 < 0) return at;
+          this.metadata(utf8.decode(buf.subarray(q, z1)), utf8.decode(buf.subarray(z1 + 1, z2)));
+          q = z2 + 1;
+          break;
+        }
+        case FRAME_KERNEL: {
+          const z = buf.indexOf(0, q);
+          if (z < 0) return at;
+          const id = this.profile.frame('kernel', utf8.decode(buf.subarray(q, z)), 0, { kind: 'synthetic' });
+          this.markNative(id, 1);
+          this.pushFrame(id);
+          q = z + 1;
+          break;
+        }
+        case STRING_REF:
+          q = skipVarint(buf, q, end);
+          if (q < 0) return at;
+          break;
+        case TASK_STACK:
+        case TASK_WAITER:
+          // asyncio task graph (newest Austin 4): parsed past, not modelled yet
+          if (!v4) {
+            this.corrupt(ev, base + at);
+            return at;
+          }
+          q = skipVarint(buf, q, end);
+          if (q < 0) return at;
+          q = skipVarint(buf, q, end);
+          if (q < 0) return at;
+          break;
+        default:
+          this.corrupt(ev, base + at);
+          return at;
+      }
+      counts[ev]++;
+      p = q;
+    }
+    return p;
+  }
+
+  private corrupt(ev: number, offset: number): void {
+    const what =
+      ev === 0
+        ? 'event id 0 (reserved, never written by Austin)'
+        : ev < MOJO_EVENTS.length
+          ? `event ${MOJO_EVENTS[ev]} (${ev}), which MOJO v${this.version} does not define`
+          : `unknown event id ${ev}`;
+    // What came before stays: the open sample counts if it already has its metrics.
+    this.finishSample(true);
+    this.fatal(`corrupt MOJO data at byte ${offset}: ${what}`, offset);
+  }
+
+  private pushFrame(id: number): void {
+    if (this.repeatPending) {
+      this.repeatPending = false;
+      // With native unwinding, only the frames above the eval boundary follow STACK_REPEAT:
+      // they replace the base's native top.
+      if (this.nativeFrame[id]) while (this.depth > 0 && this.nativeFrame[this.stack[this.depth - 1]]) this.depth--;
+    }
+    if (this.depth >= this.stack.length) {
+      const s = new Int32Array(this.stack.length * 2);
+      s.set(this.stack);
+      this.stack = s;
+    }
+    this.stack[this.depth++] = id;
+  }
+
+  private repeatStack(): void {
+    const slot = this.slot;
+    if (!slot) return;
+    const n = slot.lastDepth;
+    const d = this.depth;
+    if (this.stack.length < n + d + 1) {
+      const s = new Int32Array((n + d + 1) * 2);
+      s.set(this.stack.subarray(0, d));
+      this.stack = s;
+    }
+    if (d > 0) this.stack.copyWithin(n, 0, d);
+    this.stack.set(slot.last.subarray(0, n), 0);
+    this.depth = n + d;
+    this.repeatPending = d === 0;
+  }
+
+  private startSample(buf: Uint8Array, pid: number, iid: number, a: number, z: number, offset: number): void {
+    if (this.slot) this.finishSample(false);
+    let h = Math.imul((pid | 0) ^ 0x2545f491, 0x01000193) ^ iid;
+    for (let i = a; i < z; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let slot = this.slots.get(h) ?? null;
+    while (slot && !(slot.pid === pid && slot.iid === iid && sameBytes(slot.tidBytes, buf, a, z))) slot = slot.next;
+    if (!slot) {
+      slot = new ThreadSlot(pid, iid, buf.slice(a, z), utf8.decode(buf.subarray(a, z)));
+      slot.next = this.slots.get(h) ?? null;
+      this.slots.set(h, slot);
+    }
+    if (!this.tablesFor(pid)) this.tablesByPid.set(pid, (this.tables = new PidTables()));
+    this.slot = slot;
+    this.sampleOffset = offset;
+    this.depth = 0;
+    this.hasTime = false;
+    this.hasMem = false;
+    this.idle = false;
+    this.gc = false;
+    this.repeatPending = false;
+  }
+
+  /** Selects the tables of a pid; false when it has none yet. */
+  private tablesFor(pid: number): boolean {
+    const t = this.tablesByPid.get(pid);
+    if (!t) {
+      // frames defined before any STACK (never seen in practice) belong to the first process
+      if (this.tablesByPid.size === 0 && (this.tables.strings.size > 0 || this.eventCounts[FRAME] > 0)) {
+        this.tablesByPid.set(pid, this.tables);
+        return true;
+      }
+      return false;
+    }
+    this.tables = t;
+    return true;
+  }
+
+  /** Adds the open sample to the profile when it has the metrics its mode needs. */
+  private finishSample(atEnd: boolean): void {
+    const slot = this.slot;
+    if (!slot) return;
+    this.slot = null;
+    if (!this.layout) this.decideLayout();
+    const layout = this.layout!;
+    const complete =
+      layout === 'memory' ? this.hasMem : layout === 'full' ? this.hasTime && this.hasMem : this.hasTime;
+    if (!complete) {
+      this.log.add({
+        message: atEnd
+          ? `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it was dropped`
+          : `the sample at byte ${this.sampleOffset} has no ${layout === 'memory' ? 'memory' : 'time'} metric; it was skipped`,
+        offset: this.sampleOffset,
+        fatal: false,
+      });
+      return;
+    }
+    const v = this.values;
+    const t = this.time;
+    const m = this.mem;
+    switch (layout) {
+      case 'full':
+        v[0] = t;
+        v[1] = this.idle ? 0 : t;
+        v[2] = m > 0 ? m : 0;
+        v[3] = m < 0 ? -m : 0;
+        v[4] = 1;
+        break;
+      case 'memory':
+        v[0] = m > 0 ? m : 0;
+        v[1] = m < 0 ? -m : 0;
+        v[2] = 1;
+        break;
+      case 'cpu':
+        // Austin 3 skips idle threads in CPU mode; should an IDLE come anyway, it is no CPU time
+        v[0] = this.idle ? 0 : t;
+        v[1] = 1;
+        break;
+      default:
+        v[0] = t;
+        v[1] = 1;
+    }
+    const d = this.depth;
+    let n = d;
+    if (this.gc) {
+      // like the text format's trailing `:GC:`; kept out of the STACK_REPEAT base
+      if (this.gcFrame < 0) this.gcFrame = this.profile.frame('', 'GC', 0, { kind: 'synthetic' });
+      if (this.stack.length <= d) {
+        const s = new Int32Array(d * 2 + 2);
+        s.set(this.stack);
+        this.stack = s;
+      }
+      this.stack[n++] = this.gcFrame;
+    }
+    if (slot.thread < 0) slot.thread = this.profile.thread(String(slot.pid), slot.tid, slot.iid >= 0 ? String(slot.iid) : '');
+    const node = this.profile.path(slot.thread, this.stack, n);
+    this.profile.add(node, v);
+    this.samples++;
+    // The finalised stack becomes the thread's repeat base: swap buffers instead of copying.
+    const last = slot.last;
+    slot.last = this.stack;
+    slot.lastDepth = d;
+    this.stack = last;
+    this.depth = 0;
+  }
+
+  /** Metrics from the `mode` metadata, or from the first sample's metric events when it is absent. */
+  private decideLayout(): void {
+    const mode = this.mode;
+    let layout: Layout;
+    if (mode === 'wall' || mode === 'cpu' || mode === 'memory' || mode === 'full') layout = mode;
+    else if (this.hasTime && this.hasMem) layout = 'full';
+    else if (this.hasMem) layout = 'memory';
+    else layout = 'time';
+    this.layout = layout;
+    let defs: MetricDef[];
+    switch (layout) {
+      case 'full':
+        defs = [metric('wall'), metric('cpu'), metric('alloc'), metric('dealloc'), metric('samples')];
+        break;
+      case 'memory':
+        defs = [metric('alloc'), metric('dealloc'), metric('samples')];
+        break;
+      default:
+        defs = [metric(layout), metric('samples')];
+    }
+    this.profile.setMetrics(defs);
+    this.values = new Float64Array(defs.length);
+  }
+
+  private metadata(key: string, value: string): void {
+    this.profile.setMeta(key, value);
+    if (key === 'mode' && this.mode === undefined) this.mode = value;
+    // austinp writes its memory maps as metadata: its frames without a .py file are native code
+    if (key === 'map') this.nativeMode = true;
+  }
+
+  private string(key: number, offset: number): string {
+    const s = this.tables.strings.get(key);
+    if (s !== undefined) return s;
+    // Austin predefines these two and never writes them (UNKNOWN_SCOPE is the pointer value 1)
+    if (key === 1) return '<unknown>';
+    if (key === 0) return '';
+    this.log.add({ message: `a frame refers to string ${key}, which was never defined`, offset, fatal: false });
+    return '<unknown>';
+  }
+
+  private defineFrame(
+    key: number,
+    fileRef: number,
+    scopeRef: number,
+    line: number,
+    lineEnd: number,
+    column: number,
+    columnEnd: number,
+    offset: number,
+  ): void {
+    let file = this.string(fileRef, offset);
+    let name = this.string(scopeRef, offset);
+    const angled = isAngled(file);
+    const notPython = !file.endsWith('.py') && !angled;
+    let synthetic = file === '' || angled;
+    if (file.startsWith('native@')) {
+      // austinp: native@<pc>, scope = symbol, line = byte offset into the symbol (not a line)
+      file = 'native';
+      if (name === '') name = '<unknown>';
+      line = 0;
+      synthetic = true;
+    } else if (notPython && this.nativeMode) {
+      line = 0;
+      synthetic = true;
+    }
+    // Austin < 3.7 wrote a bogus line_end for CPython < 3.11 (3.7.0 ChangeLog): only trust it with columns.
+    const id = this.profile.frame(file, name, line, {
+      lineEnd: column > 0 ? lineEnd : 0,
+      column,
+      columnEnd,
+      kind: synthetic ? 'synthetic' : 'source',
+    });
+    this.markNative(id, notPython ? 1 : 0);
+    this.tables.frames.set(key, id);
+  }
+
+  private markNative(id: number, flag: number): void {
+    if (id >= this.nativeFrame.length) {
+      const a = new Uint8Array(Math.max(id + 1, this.nativeFrame.length * 2));
+      a.set(this.nativeFrame);
+      this.nativeFrame = a;
+    }
+    this.nativeFrame[id] = flag;
+  }
+
+  private undefinedFrame(key: number, offset: number): number {
+    this.log.add({ message: `a stack refers to frame ${key}, which was never defined`, offset, fatal: false });
+    if (this.unknownFrame < 0) this.unknownFrame = this.profile.frame('', '<unknown>', 0, { kind: 'synthetic' });
+    return this.unknownFrame;
+  }
+}
+
+function sameBytes(a: Uint8Array, buf: Uint8Array, s: number, e: number): boolean {
+  if (a.length !== e - s) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[s + i]) return false;
+  return true;
+}
