@@ -182,6 +182,7 @@ describe('annotate', () => {
     const r = cli('annotate', join(EXAMPLE, 'profile.austin'), join(EXAMPLE, 'shop', 'pricing.py'), '--color', 'never');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('recorded  /home/dev/shop/shop/pricing.py (matched on the last 3 path segments)');
+    expect(r.stdout).toContain('hottest   own line 28 14.1%, line 27 4.9%, line 37 0.7%');
     expect(r.stdout).toMatch(/^ 14\.1%  14\.1%   28          total \+= item\.unit_price \* factor$/m);
     // A line without samples has a blank gutter; a calling line has total but no own
     expect(r.stdout).toMatch(/^ {16}25  def line_total\(item, factor\):$/m);

@@ -208,6 +208,9 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
   head.push(`${b('source  ')}  ${source}`);
   const how = match.segments === 1 ? 'the file name only' : `the last ${match.segments} path segments`;
   head.push(`${b('recorded')}  ${match.recorded} (matched on ${how})`);
+  // In a long file the hot lines may be far below the header: name them
+  const hot = [...lines.entries()].filter(([, c]) => c.own > 0).sort((x, y) => y[1].own - x[1].own || x[0] - y[0]).slice(0, 5);
+  if (hot.length) head.push(`${b('hottest ')}  own ${hot.map(([l, c]) => `line ${l} ${formatPercent(agg.percent(c.own))}`).join(', ')}`);
   if (match.others.length) head.push(`${b('also    ')}  ${listSome(match.others, 3)} match as well; give a longer path to choose`);
   head.push('');
   if (functions.length) {

@@ -112,7 +112,8 @@ export async function runTop(io: Io, file: string, o: TopOptions): Promise<numbe
       count,
       entries: entries.map((e) => ({
         file: e.file,
-        line: e.line,
+        // A function's line is where it is defined, known only for formats that record it
+        ...(by === 'line' ? { line: e.line } : { defLine: e.line }),
         function: e.function,
         kind: e.kind,
         own: e.own,
