@@ -187,7 +187,7 @@ describe('annotate', () => {
     // A line without samples has a blank gutter; a calling line has total but no own
     expect(r.stdout).toMatch(/^ {16}25  def line_total\(item, factor\):$/m);
     expect(r.stdout).toMatch(/^ {6}  20\.5%   46          total \+= best_discount\(item\)$/m);
-    expect(r.stdout).toMatch(/^\s+19\.5%\s+1\.54 s\s+19\.5%\s+1\.54 s\s+line_total\s+26-29$/m);
+    expect(r.stdout).toMatch(/^\s+19\.5%\s+1\.54 s\s+19\.5%\s+1\.54 s\s+line_total\s+25\s+26-29$/m);
     expect(r.stdout).not.toContain('\x1b');
   });
 
@@ -206,6 +206,8 @@ describe('annotate', () => {
     expect(doc.matchedSegments).toBe(3);
     expect(doc.sourceLines).toBe(58);
     expect(doc.lines.find((l: { line: number }) => l.line === 28).ownPercent).toBeCloseTo(14.13, 1);
+    // Austin records no definition lines: they come from the Python source (`def line_total` is line 25)
+    expect(doc.functions.find((f: { name: string }) => f.name === 'line_total')).toMatchObject({ defLine: 25, firstLine: 26, lastLine: 29 });
 
     const lit = cli('annotate', join(tmp, 'literal.austin'), join(tmp, 'proj', 'src', 'app.py'), '--color', 'never');
     expect(lit.status).toBe(0);

@@ -2,10 +2,11 @@
 // heat colour, like `pprof -list`. The profile's path for the file is found by the longest common
 // path suffix, so a profile recorded in CI or a container annotates the local checkout.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { aggregate, type Aggregation } from '../core/aggregate';
+import { findDefinition, pythonDefinitions, type Definition } from '../core/definitions';
 import { formatPercent, formatValue } from '../core/format';
 import type { Profile } from '../core/model';
 import { bestSuffixMatches } from '../core/paths';
@@ -42,6 +43,8 @@ interface LineCost {
 
 interface FunctionCost {
   name: string;
+  /** Where the function is defined: recorded by the format, else found in a Python source; 0 when unknown. */
+  defLine: number;
   firstLine: number;
   lastLine: number;
   own: number;
@@ -115,7 +118,10 @@ function costsOf(p: Profile, agg: Aggregation, recorded: string): { lines: Map<n
     const total = agg.funcTotal[id];
     if (total === 0 && agg.funcOwn[id] === 0) continue;
     let c = byFunc.get(id);
-    if (!c) byFunc.set(id, (c = { name: fr.name, firstLine: Infinity, lastLine: 0, own: agg.funcOwn[id], total }));
+    if (!c) {
+      const defLine = p.functionAt(id).defLine;
+      byFunc.set(id, (c = { name: fr.name, defLine, firstLine: Infinity, lastLine: 0, own: agg.funcOwn[id], total }));
+    }
     // Only lines that carry samples in this scope, so the span says where the cost is
     const lid = p.frameLine[f];
     if (fr.line > 0 && (agg.lineOwn[lid] !== 0 || agg.lineTotal[lid] !== 0)) {
@@ -139,6 +145,24 @@ async function* sourceLines(source: string): AsyncGenerator<string> {
   }
 }
 
+// Sources bigger than this are not scanned for definitions (they are never read whole).
+const MAX_DEFINITION_SCAN = 16 * 1024 * 1024;
+
+/** Definition lines for functions the format did not place, from a Python source (design: "Where a function begins"). */
+async function placeDefinitions(source: string, size: number, functions: FunctionCost[]): Promise<void> {
+  if (!functions.some((f) => f.defLine === 0)) return;
+  if (!/^\.pyw?$/i.test(extname(source)) || size > MAX_DEFINITION_SCAN) return;
+  let defs: Definition[];
+  try {
+    defs = pythonDefinitions(await readFile(source, 'utf8'));
+  } catch {
+    return; // the gutter does not need definitions; the source itself is read again below
+  }
+  for (const f of functions) {
+    if (f.defLine === 0) f.defLine = findDefinition(defs, f.name, f.firstLine || undefined)?.line ?? 0;
+  }
+}
+
 function span(f: FunctionCost): string {
   if (f.firstLine === 0) return '';
   return f.firstLine === f.lastLine ? `${f.firstLine}` : `${f.firstLine}-${f.lastLine}`;
@@ -146,8 +170,11 @@ function span(f: FunctionCost): string {
 
 export async function runAnnotate(io: Io, file: string, source: string, o: AnnotateOptions): Promise<number> {
   const color = o.json ? false : useColor(io, o.color);
+  let size = 0;
   try {
-    if (!(await stat(source)).isFile()) throw new CliError(`${source}: not a file`);
+    const st = await stat(source);
+    if (!st.isFile()) throw new CliError(`${source}: not a file`);
+    size = st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`${source}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
@@ -161,6 +188,7 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
   const match = matchSource(p, agg, file, source);
   const { lines, functions } = costsOf(p, agg, match.recorded);
   const unit = metric.unit;
+  await placeDefinitions(source, size, functions);
 
   if (o.json) {
     let count = 0;
@@ -178,6 +206,7 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
       sourceLines: count,
       functions: functions.map((f) => ({
         name: f.name,
+        defLine: f.defLine,
         firstLine: f.firstLine,
         lastLine: f.lastLine,
         own: f.own,
@@ -214,7 +243,7 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
   if (match.others.length) head.push(`${b('also    ')}  ${listSome(match.others, 3)} match as well; give a longer path to choose`);
   head.push('');
   if (functions.length) {
-    const rows = [['total%', 'total', 'own%', 'own', 'function', 'lines']];
+    const rows = [['total%', 'total', 'own%', 'own', 'function', 'def', 'lines']];
     for (const f of functions) {
       rows.push([
         formatPercent(agg.percent(f.total)),
@@ -222,10 +251,11 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
         formatPercent(agg.percent(f.own)),
         formatValue(f.own, unit),
         f.name,
+        f.defLine ? String(f.defLine) : '',
         span(f),
       ]);
     }
-    head.push(...table(rows, ['right', 'right', 'right', 'right', 'left', 'left']));
+    head.push(...table(rows, ['right', 'right', 'right', 'right', 'left', 'right', 'left']));
   } else {
     head.push(`  (no ${metric.label} in this file for ${describeScope(p, scope)})`);
   }
