@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../server/src/core/aggregate';
 import { Profile } from '../server/src/core/model';
+import { AustinTextReader } from '../server/src/core/readers/austin-text';
 import { detectFormat } from '../server/src/core/readers/index';
 import { MOJO_EVENTS, MojoReader, readVarint } from '../server/src/core/readers/mojo';
 import { EV, encodeVarint, parseMojo, repeatSamplesToBuffer, toV4WithRepeats, writeMojo } from './helpers/mojo-encoder';
@@ -275,6 +276,15 @@ describe.skipIf(!hasUpstream)('upstream Austin 4.0.0 MOJO v4 (STACK_REPEAT)', ()
     // columns of target34.py:32 `i % 1000000 == 0` (formats.md §2.5)
     const f = [...Array(p.frameCount).keys()].map((id) => p.frameAt(id)).find((x) => x.line === 32);
     expect(f).toMatchObject({ lineEnd: 32, column: 12, columnEnd: 28, kind: 'source' });
+  });
+
+  it("agrees line by line with austin-python's text conversion of the same file", () => {
+    const text = new AustinTextReader(new Profile());
+    text.push(load(upstream('austin4.0.0-repeat.austin')));
+    text.end();
+    const mojo = read(file()).profile;
+    expect(fingerprint(mojo)).toEqual(fingerprint(text.profile));
+    expect(mojo.threads.map((t) => BigInt(`0x${t.tid}`).toString())).toEqual(text.profile.threads.map((t) => t.tid));
   });
 
   it('differs from a decoder that ignores STACK_REPEAT, as the answer key says', () => {
@@ -613,6 +623,31 @@ describe('small literal streams', () => {
       ['kernel', 'do_syscall_64', 0, 'synthetic'],
     ]);
     expect(p.sourceFiles()).toEqual(['app.py']);
+  });
+
+  it('skips asyncio task blocks (TASK_STACK frames and their time) inside a sample', () => {
+    const b = writeMojo(4, [
+      meta('mode', 'wall'),
+      stack('a'),
+      str(2, 'app.py'),
+      str(3, 'main'),
+      str(4, 'worker'),
+      frame(10, 2, 3, 3),
+      frame(11, 2, 4, 8),
+      { id: EV.TASK_STACK, offset: -1, a: 2 ** 45, b: 4 },
+      ref(11),
+      time(999),
+      { id: EV.TASK_WAITER, offset: -1, a: 2 ** 45, b: 2 ** 44 },
+      ref(10),
+      time(10),
+    ]);
+    const r = read(b);
+    expect(r.issues).toEqual([]);
+    expect(r.eventCounts[EV.TASK_STACK]).toBe(1);
+    const p = r.profile;
+    expect(p.metricSum('wall')).toBe(10);
+    expect(ownLine(p, 'app.py', 3)).toBe(100);
+    expect(aggregate(p).lineTotal.reduce((x, y) => x + y, 0)).toBe(10);
   });
 
   it('names every event id it knows', () => {

@@ -182,6 +182,8 @@ export class MojoReader implements ProfileReader {
   private gc = false;
   /** A STACK_REPEAT base was copied; its trailing native frames go once native frames follow. */
   private repeatPending = false;
+  /** Inside an asyncio task block (TASK_STACK up to its METRIC_TIME): its frames are not the sample's. */
+  private inTask = false;
 
   private readonly tablesByPid = new Map<number, PidTables>();
   private tables: PidTables = new PidTables();
@@ -299,6 +301,7 @@ export class MojoReader implements ProfileReader {
           const key = readVarint(buf, q, end);
           if (key !== key) return at;
           q = varintEnd;
+          if (this.inTask) break;
           let id = this.tables.frames.get(key);
           if (id < 0) id = this.undefinedFrame(key, base + at);
           this.pushFrame(id);
@@ -325,6 +328,11 @@ export class MojoReader implements ProfileReader {
           const x = readVarint(buf, q, end);
           if (x !== x) return at;
           q = varintEnd;
+          if (this.inTask) {
+            // a task block ends with the task's own time, not the sample's (absent in memory mode)
+            this.inTask = false;
+            if (ev === METRIC_TIME) break;
+          }
           if (ev === METRIC_TIME) {
             this.time = x;
             this.hasTime = true;
@@ -339,6 +347,7 @@ export class MojoReader implements ProfileReader {
             this.corrupt(ev, base + at);
             return at;
           }
+          this.inTask = false;
           this.repeatStack();
           break;
         case IDLE:
@@ -348,6 +357,7 @@ export class MojoReader implements ProfileReader {
           this.gc = true;
           break;
         case FRAME_INVALID:
+          if (this.inTask) break;
           if (this.invalidFrame < 0) this.invalidFrame = this.profile.frame('', 'INVALID', 0, { kind: 'synthetic' });
           this.pushFrame(this.invalidFrame);
           break;
@@ -397,9 +407,11 @@ export class MojoReader implements ProfileReader {
         case FRAME_KERNEL: {
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
-          const id = this.profile.frame('kernel', utf8.decode(buf.subarray(q, z)), 0, { kind: 'synthetic' });
-          this.markNative(id, 1);
-          this.pushFrame(id);
+          if (!this.inTask) {
+            const id = this.profile.frame('kernel', utf8.decode(buf.subarray(q, z)), 0, { kind: 'synthetic' });
+            this.markNative(id, 1);
+            this.pushFrame(id);
+          }
           q = z + 1;
           break;
         }
@@ -409,7 +421,9 @@ export class MojoReader implements ProfileReader {
           break;
         case TASK_STACK:
         case TASK_WAITER:
-          // asyncio task graph (newest Austin 4): parsed past, not modelled yet
+          // asyncio tasks (newest Austin 4): between a STACK and the sample's own frames, a
+          // TASK_STACK opens a block of the task's coroutine frames ended by its METRIC_TIME.
+          // Not modelled yet: the block is skipped so that it does not leak into the sample.
           if (!v4) {
             this.corrupt(ev, base + at);
             return at;
@@ -418,6 +432,7 @@ export class MojoReader implements ProfileReader {
           if (q < 0) return at;
           q = skipVarint(buf, q, end);
           if (q < 0) return at;
+          this.inTask = ev === TASK_STACK && this.slot !== null;
           break;
         default:
           this.corrupt(ev, base + at);
@@ -492,6 +507,7 @@ export class MojoReader implements ProfileReader {
     this.idle = false;
     this.gc = false;
     this.repeatPending = false;
+    this.inTask = false;
   }
 
   /** Selects the tables of a pid; false when it has none yet. */
