@@ -109,6 +109,8 @@ export class Profile {
   metrics: MetricDef[] = [];
   /** Name of the format as detected: 'austin-text', 'mojo', ... */
   format = '';
+  /** The metric the format itself shows first (pprof: default_sample_type, else the last type). */
+  preferredMetric: string | undefined = undefined;
 
   // Strings
   private readonly strings: string[] = [];
@@ -365,8 +367,9 @@ export class Profile {
     return this.metrics.findIndex((m) => m.key === key);
   }
 
-  /** CPU time where present, else wall time, else time, else the first metric. */
+  /** The format's own preference where it states one, else CPU time, wall time, time, the first metric. */
   defaultMetric(): string {
+    if (this.preferredMetric !== undefined && this.metricIndex(this.preferredMetric) >= 0) return this.preferredMetric;
     for (const k of ['cpu', 'wall', 'time', 'alloc']) if (this.metricIndex(k) >= 0) return k;
     return this.metrics[0]?.key ?? 'samples';
   }

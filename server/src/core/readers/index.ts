@@ -1,6 +1,9 @@
 import { Profile } from '../model';
 import { AustinTextReader } from './austin-text';
 import { MojoReader } from './mojo';
+import { CpuprofileReader, detectCpuprofile } from './cpuprofile';
+import { detectPprof, PprofReader } from './pprof';
+import { detectPstats, PstatsReader } from './pstats';
 import type { ProfileReader } from './types';
 
 /** A profile format: how to recognise it from its first bytes and how to read it. */
@@ -21,6 +24,25 @@ export const FORMATS: FormatSpec[] = [
     extensions: ['.mojo'],
     detect: (head) => head.length >= 3 && head[0] === 0x4d && head[1] === 0x4f && head[2] === 0x4a,
     create: (profile) => new MojoReader(profile),
+  },
+  // Binary and JSON formats before the text ones: their magic bytes decide, text heuristics don't.
+  {
+    name: 'pprof',
+    extensions: ['.pprof', '.pb.gz', '.pb'],
+    detect: (head) => detectPprof(head),
+    create: (profile) => new PprofReader(profile),
+  },
+  {
+    name: 'pstats',
+    extensions: ['.pstats', '.prof'],
+    detect: (head) => detectPstats(head),
+    create: (profile) => new PstatsReader(profile),
+  },
+  {
+    name: 'cpuprofile',
+    extensions: ['.cpuprofile'],
+    detect: (_head, text) => detectCpuprofile(text),
+    create: (profile) => new CpuprofileReader(profile),
   },
   {
     name: 'austin-text',

@@ -1,0 +1,269 @@
+import type { MetricDef, Profile } from '../model';
+import { BufferedReader } from './buffered';
+import { MarshalDict, MarshalError, MarshalReader, type MarshalValue } from './marshal';
+import { META } from './meta-keys';
+
+/**
+ * Python cProfile / pstats dumps (formats.md §7): a marshal dict
+ * `(file, line, func) -> (cc, nc, tt, ct, {caller key -> (nc, cc, tt, ct)})`, times in seconds.
+ *
+ * pstats has no stacks and no line data, only per-function own (tt) and cumulative (ct) time at
+ * the definition line, plus the time each direct caller accounts for. The model's call tree can
+ * hold the own times exactly but not the cumulative ones (a tree of depth two cannot; deeper trees
+ * would invent call paths). So:
+ *
+ * - the tree holds, for each function f and each caller g, a two-frame stack g → f carrying
+ *   f's own time and calls from g (tt, nc of the callers entry), plus f alone for the rest
+ *   (calls from outside the profile). So `funcOwn` is exactly tt (metric `time`, seconds) and
+ *   nc (metric `calls`), and callers/callees ranked by own time are real pstats numbers;
+ * - `funcTotal`, `lineTotal` and `nodeTotal` from the tree are NOT cumulative times. The exact
+ *   ones, and each caller's cumulative share, are in `pstatsTable(profile)`; meta
+ *   `flamelens.functionTotals` = 'pstats' says to read them there, and `flamelens.lineTotals` /
+ *   `flamelens.lineOwn` = 'none' say that there is nothing per line (meta-keys.ts).
+ *
+ * Built-ins (`('~', 0, "<built-in method ...>")`) and `<...>` files are synthetic frames.
+ */
+
+/** One caller edge of a function, from the pstats callers dict. */
+export interface PstatsCaller {
+  /** The calling function (model function id). */
+  readonly funcId: number;
+  readonly calls: number;
+  readonly primitiveCalls: number;
+  /** Seconds spent in the callee itself when called from here (NaN for the old `profile` module, which only counts). */
+  readonly own: number;
+  /** Seconds spent in the callee and below when called from here (NaN for the old `profile` module). */
+  readonly total: number;
+}
+
+/** One function's line of pstats, keyed by model function id. */
+export interface PstatsFunction {
+  readonly funcId: number;
+  /** The pstats key as recorded: definition file, line and function name. */
+  readonly file: string;
+  readonly line: number;
+  readonly name: string;
+  readonly calls: number;
+  readonly primitiveCalls: number;
+  /** tt, seconds. */
+  readonly own: number;
+  /** ct, seconds. */
+  readonly total: number;
+  /** Hottest (by total, then own) first. */
+  readonly callers: readonly PstatsCaller[];
+}
+
+export interface PstatsTable {
+  readonly functions: ReadonlyMap<number, PstatsFunction>;
+  /** Σ tt, seconds: what pstats prints as "in N seconds", and the tree's `time` total. */
+  readonly totalTime: number;
+  readonly totalCalls: number;
+  readonly primitiveCalls: number;
+}
+
+const tables = new WeakMap<Profile, PstatsTable>();
+
+/**
+ * The exact pstats function table of a profile read from a pstats file, or undefined for any
+ * other profile. Use it for function totals and callers when meta `flamelens.functionTotals` is 'pstats'.
+ */
+export function pstatsTable(profile: Profile): PstatsTable | undefined {
+  return tables.get(profile);
+}
+
+/** Format detection: a marshal dict (`{`, with or without FLAG_REF) whose first key is a 3-tuple. */
+export function detectPstats(head: Uint8Array): boolean {
+  if (head.length < 4 || (head[0] & 0x7f) !== 0x7b) return false;
+  const t = head[1] & 0x7f;
+  let next: number;
+  if (t === 0x29 /* ) */) {
+    if (head[2] !== 3) return false;
+    next = 3;
+  } else if (t === 0x28 /* ( */) {
+    if (head.length < 7 || head[2] !== 3 || head[3] !== 0 || head[4] !== 0 || head[5] !== 0) return false;
+    next = 6;
+  } else {
+    return false;
+  }
+  // the file name: a string of any marshal string type, or a back-reference
+  return 'zZaAut'.includes(String.fromCharCode(head[next] & 0x7f)) || (head[next] & 0x7f) === 0x72;
+}
+
+const TIME: MetricDef = { key: 'time', label: 'time', unit: 'seconds' };
+const CALLS: MetricDef = { key: 'calls', label: 'calls', unit: 'count' };
+
+interface RawKey {
+  file: string;
+  line: number;
+  name: string;
+}
+
+interface RawEntry {
+  key: RawKey;
+  cc: number;
+  nc: number;
+  tt: number;
+  ct: number;
+  callers: { key: RawKey; nc: number; cc: number; tt: number; ct: number }[];
+}
+
+function asKey(v: MarshalValue): RawKey | undefined {
+  if (!Array.isArray(v) || v.length !== 3) return undefined;
+  const [file, line, name] = v;
+  if (typeof file !== 'string' || typeof line !== 'number' || typeof name !== 'string') return undefined;
+  return { file, line, name };
+}
+
+const isNum = (v: MarshalValue): v is number => typeof v === 'number';
+
+function asEntry(k: MarshalValue, v: MarshalValue): RawEntry | string {
+  const key = asKey(k);
+  if (!key) return 'a key that is not (file, line, function)';
+  if (!Array.isArray(v) || v.length !== 5 || !v.slice(0, 4).every(isNum) || !(v[4] instanceof MarshalDict)) {
+    return `the value for ${key.name} is not (cc, nc, tt, ct, callers)`;
+  }
+  const [cc, nc, tt, ct] = v as number[];
+  const callers: RawEntry['callers'] = [];
+  for (const [ck, cv] of (v[4] as MarshalDict).entries) {
+    const ckey = asKey(ck);
+    if (!ckey) return `a caller of ${key.name} is not (file, line, function)`;
+    if (isNum(cv)) {
+      // the old pure-Python `profile` module: a call count only
+      callers.push({ key: ckey, nc: cv, cc: cv, tt: NaN, ct: NaN });
+    } else if (Array.isArray(cv) && cv.length === 4 && cv.every(isNum)) {
+      const [cnc, ccc, ctt, cct] = cv as number[];
+      callers.push({ key: ckey, nc: cnc, cc: ccc, tt: ctt, ct: cct });
+    } else {
+      return `a caller entry of ${key.name} is not (nc, cc, tt, ct)`;
+    }
+  }
+  return { key, cc, nc, tt, ct, callers };
+}
+
+function keyText(k: RawKey): string {
+  return `${k.file}\u0000${k.line}\u0000${k.name}`;
+}
+
+export class PstatsReader extends BufferedReader {
+  readonly format = 'pstats';
+
+  constructor(profile: Profile) {
+    super(profile);
+    profile.format = this.format;
+  }
+
+  protected decode(bytes: Buffer): void {
+    const entries: RawEntry[] = [];
+    const reader = new MarshalReader(bytes);
+    try {
+      reader.readDictEntries((k, v, offset) => {
+        const e = asEntry(k, v);
+        if (typeof e === 'string') throw new MarshalError(`not a pstats dump: ${e}`, offset);
+        entries.push(e);
+        this.consumed = reader.pos;
+      });
+      this.consumed = reader.pos;
+      if (reader.pos < bytes.length) {
+        this.issue(`${bytes.length - reader.pos} bytes follow the stats dict; they were ignored`, reader.pos, false);
+      }
+    } catch (e) {
+      if (!(e instanceof MarshalError)) throw e;
+      const kept = entries.length ? `; the ${entries.length} functions before it were read` : '';
+      this.issue(`${e.message}${kept}`, e.offset, true);
+    }
+    this.build(entries);
+  }
+
+  private build(entries: RawEntry[]): void {
+    const p = this.profile;
+    p.setMetrics([TIME, CALLS]);
+    p.setMeta(META.lineTotals, 'none');
+    p.setMeta(META.lineOwn, 'none');
+    p.setMeta(META.functionTotals, 'pstats');
+    const thread = p.thread('', '', '', 'main');
+
+    // Names: pstats keys carry the bare co_name, so two `__init__`s of one file would merge into
+    // one model function (keyed by file and name); those get their line added.
+    const lines = new Map<string, Set<number>>();
+    const note = (k: RawKey): void => {
+      const id = `${k.file}\u0000${k.name}`;
+      let s = lines.get(id);
+      if (!s) lines.set(id, (s = new Set()));
+      s.add(k.line);
+    };
+    for (const e of entries) {
+      note(e.key);
+      for (const c of e.callers) note(c.key);
+    }
+    const frames = new Map<string, number>();
+    const frameOf = (k: RawKey): number => {
+      const t = keyText(k);
+      let f = frames.get(t);
+      if (f !== undefined) return f;
+      const builtin = k.file === '~';
+      const file = builtin ? '' : k.file;
+      const name = (lines.get(`${k.file}\u0000${k.name}`)?.size ?? 0) > 1 ? `${k.name} (line ${k.line})` : k.name;
+      const synthetic = builtin || file === '' || (file.startsWith('<') && file.endsWith('>'));
+      f = p.frame(file, name, builtin ? 0 : k.line, {
+        defLine: !builtin && k.line > 0 ? k.line : undefined,
+        kind: synthetic ? 'synthetic' : 'source',
+      });
+      frames.set(t, f);
+      return f;
+    };
+
+    const values = new Float64Array(2);
+    const pair = new Int32Array(2);
+    const functions = new Map<number, PstatsFunction>();
+    let totalTime = 0;
+    let totalCalls = 0;
+    let primitive = 0;
+    for (const e of entries) {
+      const f = frameOf(e.key);
+      let restTime = e.tt;
+      let restCalls = e.nc;
+      const callers: PstatsCaller[] = [];
+      for (const c of e.callers) {
+        const g = frameOf(c.key);
+        pair[0] = g;
+        pair[1] = f;
+        const tt = Number.isNaN(c.tt) ? 0 : c.tt;
+        values[0] = tt;
+        values[1] = c.nc;
+        p.add(p.path(thread, pair, 2), values);
+        restTime -= tt;
+        restCalls -= c.nc;
+        callers.push({ funcId: p.frameFunc[g], calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct });
+      }
+      // Calls from outside the profile (the top-level entry) and float rounding of the sum:
+      // what the callers do not account for stays on f alone.
+      const eps = 1e-12 * Math.max(1, Math.abs(e.tt));
+      if (restTime > eps || restCalls > 0) {
+        pair[0] = f;
+        values[0] = restTime > eps ? restTime : 0;
+        values[1] = restCalls > 0 ? restCalls : 0;
+        p.add(p.path(thread, pair, 1), values);
+      }
+      callers.sort((a, b) => (b.total || 0) - (a.total || 0) || (b.own || 0) - (a.own || 0));
+      const funcId = p.frameFunc[f];
+      functions.set(funcId, {
+        funcId,
+        file: e.key.file,
+        line: e.key.line,
+        name: e.key.name,
+        calls: e.nc,
+        primitiveCalls: e.cc,
+        own: e.tt,
+        total: e.ct,
+        callers,
+      });
+      totalTime += e.tt;
+      totalCalls += e.nc;
+      primitive += e.cc;
+    }
+    p.setMeta('total_tt', String(totalTime));
+    p.setMeta('total_calls', String(totalCalls));
+    p.setMeta('prim_calls', String(primitive));
+    tables.set(p, { functions, totalTime, totalCalls, primitiveCalls: primitive });
+  }
+}
