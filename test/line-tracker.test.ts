@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineTracker, type LineRange } from '../server/src/core/line-tracker';
+import { LineTracker, matchLines, type LineRange } from '../server/src/core/line-tracker';
 
 const at = (line: number, character: number) => ({ line, character });
 const range = (l1: number, c1: number, l2: number, c2: number): LineRange => ({ start: at(l1, c1), end: at(l2, c2) });
@@ -270,5 +270,80 @@ describe('LineTracker: random edits against real text', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('LineTracker: full-text changes', () => {
+  /** Length of a longest common subsequence, by dynamic programming. */
+  function lcs(a: string[], b: string[]): number {
+    const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        dp[i][j] = a[i - 1] === b[j - 1] ? dp[i - 1][j - 1] + 1 : Math.max(dp[i - 1][j], dp[i][j - 1]);
+    return dp[a.length][b.length];
+  }
+
+  it('matchLines keeps a longest common subsequence of lines, in order', () => {
+    const line = fc.constantFrom('a', 'b', 'c', 'd', '');
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.array(line, { maxLength: 30 }), (a, b) => {
+        const m = matchLines(a, b);
+        let kept = 0;
+        let prev = -1;
+        for (let j = 0; j < b.length; j++) {
+          if (m[j] < 0) continue;
+          expect(a[m[j]]).toBe(b[j]);
+          expect(m[j]).toBeGreaterThan(prev);
+          prev = m[j];
+          kept++;
+        }
+        expect(kept).toBe(lcs(a, b));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('moves lines with a full-text replacement: inserted above, deleted, edited', () => {
+    const before = baseText(10);
+    const lines = before.split('\n');
+    const after = ['# new', ...lines.slice(0, 3), lines[3] + ' edited', ...lines.slice(5)].join('\n');
+    const t = new LineTracker(10);
+    t.applyFullText(before, after);
+    expect(t.lineCount).toBe(10);
+    expect(t.toBase(0)).toBeUndefined();
+    expect([0, 1, 2].map((b) => t.toCurrent(b))).toEqual([1, 2, 3]);
+    expect(t.toCurrent(3)).toBeUndefined(); // rewritten
+    expect(t.toCurrent(4)).toBeUndefined(); // deleted
+    expect(t.toCurrent(5)).toBe(5);
+    expect(t.toCurrent(9)).toBe(9);
+  });
+
+  it('composes full-text and incremental changes', () => {
+    const t = new LineTracker(5);
+    t.applyChange(range(0, 0, 0, 0), 'x\n');
+    // The base's line 0 is now line 1; a full replacement that deletes line 0 moves it back up.
+    t.applyFullText('x\nL0\nL1\nL2\nL3\nL4', 'L0\nL1\nL2\nL3\nL4');
+    expect(t.toCurrent(0)).toBe(0);
+    expect(t.toCurrent(4)).toBe(4);
+  });
+
+  it('gives up matching, rather than stalling, on texts with nothing in common', () => {
+    const a = Array.from({ length: 5000 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 5000 }, (_, i) => `b${i}`);
+    const m = matchLines(['same', ...a, 'end'], ['same', ...b, 'end']);
+    expect(m[0]).toBe(0);
+    expect(m[5001]).toBe(5001);
+    expect(m.slice(1, 5001).every((x) => x === -1)).toBe(true);
+  });
+
+  it('treats a range ending past the last line as the end of the document', () => {
+    const doc = new Doc('L0\nL1\nL2');
+    const t = new LineTracker(3);
+    const r = range(1, 0, 3, 0);
+    doc.apply(r, 'new\n');
+    t.applyChange(r, 'new\n');
+    expect(doc.lines).toEqual(['L0', 'new', '']);
+    expect(t.lineCount).toBe(3);
+    expect([0, 1, 2].map((b) => t.toCurrent(b))).toEqual([0, undefined, undefined]);
   });
 });

@@ -78,7 +78,6 @@ export class LineTracker {
    */
   invalidate(lineCount: number): void {
     const n = Math.max(1, Math.floor(lineCount));
-    this.materialise();
     this.ids = new Int32Array(n).fill(-1);
     this.count = n;
     this.identity = false;
@@ -89,11 +88,12 @@ export class LineTracker {
   applyChange(range: LineRange, text: string): void {
     let { start, end } = range;
     if (end.line < start.line || (end.line === start.line && end.character < start.character)) [start, end] = [end, start];
-    // Positions past the end clamp to the last line, as LSP clients expect of servers.
+    // A position past the last line means the end of the document (as TextDocument.update has it).
     const last = this.count - 1;
     const l1 = Math.min(Math.max(0, start.line), last);
     const l2 = Math.min(Math.max(0, end.line), last);
     const c1 = start.line > last ? 1 : Math.max(0, start.character);
+    const nothingOfL2Left = end.line > last;
     const k = countNewlines(text);
     if (k === 0 && l1 === l2) return; // edit inside one line: nothing moves
     this.materialise();
@@ -104,8 +104,29 @@ export class LineTracker {
     const firstKept = c1 > 0;
     if (firstKept) fresh[0] = a;
     // l2 takes the last new line unless that line is R0 and l1 already holds it (or is l2 itself).
-    if (!firstKept || (l1 !== l2 && k > 0)) fresh[k] = b;
+    if (!nothingOfL2Left && (!firstKept || (l1 !== l2 && k > 0))) fresh[k] = b;
     this.splice(l1, l2 - l1 + 1, fresh);
+    this.identity = false;
+    this.inverse = null;
+  }
+
+  /**
+   * Applies a full-text change (one without a range): lines are matched by content between the
+   * text before and after it, so unchanged lines keep their identity and the others are new.
+   * Matching keeps the common first and last lines and a longest common subsequence of the rest
+   * (given up, all new, past MAX_DIFF differences: a rewrite that large is not an edit).
+   */
+  applyFullText(before: string, after: string): void {
+    const a = before.split(/\r\n|\r|\n/);
+    const b = after.split(/\r\n|\r|\n/);
+    const map = matchLines(a, b);
+    this.materialise();
+    const old = this.ids;
+    const ids = new Int32Array(Math.max(b.length, 1)).fill(-1);
+    // `before` should have this.count lines; tolerate a mismatch by ignoring lines we never had.
+    for (let j = 0; j < b.length; j++) if (map[j] >= 0 && map[j] < this.count) ids[j] = old[map[j]];
+    this.ids = ids;
+    this.count = b.length;
     this.identity = false;
     this.inverse = null;
   }
@@ -153,5 +174,85 @@ export class LineTracker {
     ids.set(insert, at);
     this.ids = ids;
     this.count = newCount;
+  }
+}
+
+/** Edit distance past which a full-text diff stops looking for common lines. */
+export const MAX_DIFF = 1000;
+
+/**
+ * For each line of `b`, the line of `a` it is kept from, or -1: equal first and last lines,
+ * then Myers' O(ND) longest common subsequence of the middle.
+ */
+export function matchLines(a: readonly string[], b: readonly string[]): Int32Array {
+  const out = new Int32Array(b.length).fill(-1);
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) out[p] = p++;
+  let s = 0;
+  while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) {
+    out[b.length - 1 - s] = a.length - 1 - s;
+    s++;
+  }
+  const n = a.length - p - s;
+  const m = b.length - p - s;
+  if (n === 0 || m === 0) return out;
+  // Lines as small integers, so that the inner loop compares numbers.
+  const idOf = new Map<string, number>();
+  const code = (line: string) => {
+    let id = idOf.get(line);
+    if (id === undefined) idOf.set(line, (id = idOf.size));
+    return id;
+  };
+  const x = new Int32Array(n);
+  const y = new Int32Array(m);
+  for (let i = 0; i < n; i++) x[i] = code(a[p + i]);
+  for (let j = 0; j < m; j++) y[j] = code(b[p + j]);
+  const maxD = Math.min(n + m, MAX_DIFF);
+  const off = maxD + 1;
+  const v = new Int32Array(2 * maxD + 3);
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= maxD; d++) {
+    trace.push(v.slice(off - d - 1, off + d + 2));
+    for (let k = -d; k <= d; k += 2) {
+      let i = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]) ? v[off + k + 1] : v[off + k - 1] + 1;
+      let j = i - k;
+      while (i < n && j < m && x[i] === y[j]) {
+        i++;
+        j++;
+      }
+      v[off + k] = i;
+      if (i >= n && j >= m) {
+        backtrack(trace, d, n, m, (ai, bj) => (out[p + bj] = p + ai));
+        return out;
+      }
+    }
+  }
+  return out; // too different: the middle lines are all new
+}
+
+/** Walks Myers' trace back from (n, m), reporting each diagonal (kept) step. */
+function backtrack(trace: Int32Array[], dEnd: number, n: number, m: number, keep: (i: number, j: number) => void): void {
+  let i = n;
+  let j = m;
+  for (let d = dEnd; d > 0; d--) {
+    const v = trace[d]; // V before step d, indexed k + d + 1 (k in -d-1 .. d+1)
+    const k = i - j;
+    const at = (kk: number) => v[kk + d + 1];
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevI = at(prevK);
+    const prevJ = prevI - prevK;
+    while (i > prevI && j > prevJ) {
+      i--;
+      j--;
+      keep(i, j);
+    }
+    // One insertion or deletion step to (prevI, prevJ).
+    i = prevI;
+    j = prevJ;
+  }
+  while (i > 0 && j > 0) {
+    i--;
+    j--;
+    keep(i, j);
   }
 }
