@@ -33,8 +33,10 @@ function countNewlines(text: string): number {
  *   a one-line change without line breaks always keeps the line (content edited in place);
  * - otherwise the identity of l2 (the same line for a one-line change) goes to Rk, where the rest
  *   of that line now is (lines inserted at column 0 push it down); when R0 = Rk was already kept
- *   for l1, l2 is deleted (joining two lines keeps the first).
+ *   for l1, l2 is deleted (joining two lines keeps the first); a range ending past the last line
+ *   (the end of the document) leaves nothing of l2, which is deleted.
  * The tracker never sees the text, so a line emptied but not removed keeps its identity.
+ * Full-text changes go through `applyFullText`, which diffs lines.
  *
  * Cost: O(lines) per change that adds or removes lines, O(1) for edits inside a line; the
  * reverse map is rebuilt lazily, once per batch of changes.
@@ -62,7 +64,7 @@ export class LineTracker {
     return this.identity;
   }
 
-  /** Makes the current text the new base: every line maps to itself. */
+  /** Makes the current text (of `lineCount` lines, at least 1) the new base: every line maps to itself. */
   reset(lineCount: number): void {
     const n = Math.max(1, Math.floor(lineCount));
     this.count = n;
