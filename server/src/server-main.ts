@@ -1,5 +1,17 @@
-// Placeholder until the language server lands: keeps the bundle building.
+// The language server over stdio or node IPC. stdout is the protocol stream, so console.* goes to
+// the client's log instead: one stray console.log would corrupt it.
+import { createConnection } from 'vscode-languageserver/node';
+import { serve } from './connection';
+
 export function start(): void {
-  process.stderr.write('flamelens: the language server is not built yet\n');
-  process.exit(2);
+  const connection = createConnection();
+  const log = (...a: unknown[]) => connection.console.log(a.map(String).join(' '));
+  console.log = log;
+  console.info = (...a: unknown[]) => connection.console.info(a.map(String).join(' '));
+  console.warn = (...a: unknown[]) => connection.console.warn(a.map(String).join(' '));
+  console.error = (...a: unknown[]) => connection.console.error(a.map(String).join(' '));
+  console.debug = log;
+  process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
+  process.on('uncaughtException', (e) => connection.console.error(`uncaught exception: ${e.stack ?? e}`));
+  serve(connection);
 }

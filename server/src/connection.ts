@@ -1,0 +1,25 @@
+/**
+ * The server's table of contents: every LSP message flamelens handles, bound to one method of
+ * FlamelensServer. Nothing else belongs here.
+ */
+import type { Connection } from 'vscode-languageserver/node';
+import { ConnectionLspClient } from './lsp-client';
+import { FlamelensServer } from './server';
+
+export function serve(connection: Connection): FlamelensServer {
+  const server = new FlamelensServer(new ConnectionLspClient(connection));
+  connection.onInitialize(server.initialize.bind(server));
+  connection.onInitialized(server.initialized.bind(server));
+  connection.onShutdown(server.shutdown.bind(server));
+  connection.onDidChangeConfiguration(server.didChangeConfiguration.bind(server));
+  connection.onDidOpenTextDocument(server.didOpenTextDocument.bind(server));
+  connection.onDidChangeTextDocument(server.didChangeTextDocument.bind(server));
+  connection.onDidSaveTextDocument(server.didSaveTextDocument.bind(server));
+  connection.onDidCloseTextDocument(server.didCloseTextDocument.bind(server));
+  connection.languages.inlayHint.on(server.inlayHint.bind(server));
+  connection.onCodeLens(server.codeLens.bind(server));
+  connection.onHover(server.hover.bind(server));
+  connection.onExecuteCommand(server.executeCommand.bind(server));
+  connection.listen();
+  return server;
+}

@@ -1,0 +1,54 @@
+/**
+ * textDocument/codeLens: above each function with data, its total and own share and its hottest
+ * callers; then one lens per caller that opens its call site.
+ */
+import type { CodeLens } from 'vscode-languageserver-types';
+import { displayName, lensTitle } from '../core/present';
+import { Commands } from '../protocol';
+import { type AnnotatedDocument, anchors, percentOf } from './annotated';
+
+const MAX_CALLERS = 3;
+
+export function codeLenses(a: AnnotatedDocument): CodeLens[] {
+  if (!a.settings.lenses) return [];
+  const out: CodeLens[] = [];
+  for (const anchor of anchors(a)) {
+    const { fn, line } = anchor;
+    if (percentOf(a, fn.total) < a.settings.threshold) continue;
+    const range = { start: { line, character: 0 }, end: { line, character: 0 } };
+    const callers = a.view.functionCallers(fn.funcId).slice(0, MAX_CALLERS);
+    const named = callers.map((c) => ({ name: a.view.functionAt(c.funcId).name, value: c.value }));
+    const note = anchor.how === 'hottest' ? 'shown at its hottest line' : undefined;
+    out.push({
+      range,
+      command: {
+        title: lensTitle(a.view.ctx, fn, named, note),
+        command: Commands.showCallers,
+        arguments: [a.doc.uri, { line, character: 0 }],
+        tooltip:
+          anchor.how === 'hottest'
+            ? `No definition of ${displayName(fn.name)} was found in this file, so this lens sits on its hottest line.`
+            : `${displayName(fn.name)}: ${a.view.ctx.metricLabel}, ${a.view.ctx.scopeLabel}`,
+      },
+    });
+    const sites = a.view.callSites(fn.funcId);
+    for (const c of callers) {
+      const site = sites.find((s) => s.funcId === c.funcId);
+      if (!site) continue;
+      const key = a.view.profile.lineKey(site.lineId);
+      const uri = a.uriOf(key.file);
+      if (!uri || key.line <= 0) continue;
+      const name = displayName(a.view.functionAt(c.funcId).name);
+      out.push({
+        range,
+        command: {
+          title: `→ ${name}`,
+          command: Commands.openCallSite,
+          arguments: [uri, a.currentLine(uri, key.line - 1)],
+          tooltip: `Open the call from ${name} (line ${key.line})`,
+        },
+      });
+    }
+  }
+  return out;
+}

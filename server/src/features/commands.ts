@@ -1,0 +1,210 @@
+/**
+ * workspace/executeCommand: the commands of protocol.ts. Each validates its arguments and returns
+ * null (never throws) when they make no sense; state changes go through the host, which refreshes
+ * the editors afterwards.
+ */
+import { displayName } from '../core/present';
+import { formatValue } from '../core/format';
+import type { Scope } from '../core/model';
+import {
+  type CallersResult,
+  Commands,
+  type MetricSummary,
+  type ProfileSummary,
+  type ScopeArg,
+  type ScopeSummary,
+} from '../protocol';
+import type { ProfileEntry } from '../workspace/profile-store';
+import { scopeLabel, type ProfileView } from '../workspace/profile-view';
+import { type AnnotatedDocument, anchors } from './annotated';
+import { sampleCount } from './status';
+
+export interface CommandHost {
+  /** Newest first. */
+  profiles(): ProfileEntry[];
+  activeEntry(): ProfileEntry | undefined;
+  activeView(): ProfileView | undefined;
+  selectProfile(entry: ProfileEntry): Promise<void>;
+  selectMetric(key: string): void;
+  setScope(scope: Scope): void;
+  enabled(): boolean;
+  setEnabled(on: boolean): void;
+  ask(message: string, items: string[]): Promise<string | undefined>;
+  openLocation(uri: string, line: number): Promise<boolean>;
+  annotated(uri: string): AnnotatedDocument | undefined;
+  /** A path as the user knows it (relative to its workspace folder). */
+  displayPath(path: string): string;
+  log(message: string): void;
+}
+
+export function profileSummary(host: CommandHost, e: ProfileEntry): ProfileSummary {
+  return {
+    uri: e.uri,
+    path: e.path,
+    format: e.format ?? 'unknown',
+    samples: sampleCount(e),
+    active: host.activeEntry() === e,
+    mtime: e.mtime,
+    loading: e.loading,
+    ...(e.problem ? { problem: e.problem } : {}),
+  };
+}
+
+function metrics(host: CommandHost): MetricSummary[] {
+  const view = host.activeView();
+  const p = host.activeEntry()?.profile;
+  if (!p) return [];
+  return p.metrics.map((m) => ({ key: m.key, label: m.label, unit: m.unit, active: view?.metric.key === m.key }));
+}
+
+function scopes(host: CommandHost): ScopeSummary[] {
+  const view = host.activeView();
+  const p = host.activeEntry()?.profile;
+  if (!p) return [];
+  const cur = view?.scope ?? {};
+  const out: ScopeSummary[] = [{ label: 'all threads', active: cur.pid === undefined && cur.thread === undefined }];
+  const pids = p.processes();
+  if (pids.length > 1) {
+    for (const pid of pids) out.push({ pid, label: scopeLabel(p, { pid }), active: cur.pid === pid && cur.thread === undefined });
+  }
+  for (const t of p.threads) {
+    out.push({ pid: t.pid, thread: t.index, label: scopeLabel(p, { thread: t.index }), active: cur.thread === t.index });
+  }
+  return out;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export async function executeCommand(host: CommandHost, command: string, args: unknown[]): Promise<unknown> {
+  switch (command) {
+    case Commands.listProfiles:
+      return host.profiles().map((e) => profileSummary(host, e));
+
+    case Commands.selectProfile: {
+      const list = host.profiles();
+      let target = str(args[0]);
+      if (target === undefined) {
+        if (list.length === 0) return null;
+        const labels = list.map((e) => host.displayPath(e.path));
+        const pick = await host.ask('flamelens: which profile?', labels);
+        if (pick === undefined) return null;
+        target = list[labels.indexOf(pick)]?.path;
+      }
+      const e = list.find((x) => x.uri === target || x.path === target);
+      if (!e) {
+        host.log(`selectProfile: no profile ${target}`);
+        return null;
+      }
+      await host.selectProfile(e);
+      return profileSummary(host, e);
+    }
+
+    case Commands.listMetrics:
+      return metrics(host);
+
+    case Commands.selectMetric: {
+      const all = metrics(host);
+      let key = str(args[0]);
+      if (key === undefined) {
+        if (all.length === 0) return null;
+        const pick = await host.ask('flamelens: which metric?', all.map((m) => m.label));
+        key = all.find((m) => m.label === pick)?.key;
+        if (key === undefined) return null;
+      }
+      const m = all.find((x) => x.key === key);
+      if (!m) {
+        host.log(`selectMetric: the active profile has no metric ${JSON.stringify(key)} (it has ${all.map((x) => x.key).join(', ') || 'none'})`);
+        return null;
+      }
+      host.selectMetric(m.key);
+      return { ...m, active: true };
+    }
+
+    case Commands.listScopes:
+      return scopes(host);
+
+    case Commands.setScope: {
+      const all = scopes(host);
+      if (all.length === 0) return null;
+      let arg: ScopeArg | null | undefined = args.length === 0 ? undefined : (args[0] as ScopeArg | null);
+      if (arg === undefined) {
+        const pick = await host.ask('flamelens: which samples?', all.map((s) => s.label));
+        const s = all.find((x) => x.label === pick);
+        if (!s) return null;
+        arg = s.thread !== undefined ? { thread: s.thread } : s.pid !== undefined ? { pid: s.pid } : {};
+      }
+      const scope: Scope = {};
+      if (arg !== null && typeof arg === 'object') {
+        if (arg.thread !== undefined) {
+          if (typeof arg.thread !== 'number' || !all.some((s) => s.thread === arg!.thread)) return null;
+          Object.assign(scope, { thread: arg.thread });
+        }
+        if (arg.pid !== undefined) {
+          if (!all.some((s) => s.pid === String(arg!.pid))) return null;
+          Object.assign(scope, { pid: String(arg.pid) });
+        }
+      } else if (arg !== null) {
+        return null;
+      }
+      host.setScope(scope);
+      const label = scopeLabel(host.activeEntry()!.profile!, scope);
+      return { ...scope, label, active: true };
+    }
+
+    case Commands.toggle: {
+      const on = typeof args[0] === 'boolean' ? args[0] : !host.enabled();
+      host.setEnabled(on);
+      return on;
+    }
+
+    case Commands.showCallers: {
+      const uri = str(args[0]);
+      const pos = args[1] as { line?: unknown } | undefined;
+      if (!uri || typeof pos?.line !== 'number') return null;
+      return callersAt(host, uri, pos.line);
+    }
+
+    case Commands.openCallSite: {
+      const uri = str(args[0]);
+      const line = args[1];
+      if (!uri || typeof line !== 'number' || line < 0) return false;
+      return host.openLocation(uri, line);
+    }
+
+    default:
+      host.log(`unknown command ${command}`);
+      return null;
+  }
+}
+
+/** Callers of the function whose lens (or body) is at a line. */
+function callersAt(host: CommandHost, uri: string, line: number): CallersResult | null {
+  const a = host.annotated(uri);
+  if (!a) return null;
+  const all = anchors(a);
+  const anchor =
+    all.find((x) => x.line === line) ??
+    // else the function executing that line
+    (() => {
+      const base = a.doc.tracker.toBase(line);
+      const c = base !== undefined ? a.costs.lines.get(base + 1) : undefined;
+      return c ? all.find((x) => x.fn.funcId === c.funcId) : undefined;
+    })();
+  if (!anchor) return null;
+  const { fn } = anchor;
+  const p = a.view.profile;
+  return {
+    function: displayName(fn.name),
+    callers: a.view.callSites(fn.funcId).map((s) => {
+      const key = p.lineKey(s.lineId);
+      const target = a.uriOf(key.file);
+      return {
+        name: displayName(a.view.functionAt(s.funcId).name),
+        ...(target ? { uri: target } : {}),
+        line: target ? a.currentLine(target, key.line - 1) : key.line - 1,
+        percent: fn.total > 0 ? Math.round((s.value / fn.total) * 1000) / 10 : 0,
+        value: formatValue(s.value, a.view.metric.unit),
+      };
+    }),
+  };
+}

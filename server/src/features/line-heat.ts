@@ -1,0 +1,21 @@
+/** `flamelens/lineHeat`: per open document, how hot each line is, for clients that tint lines. */
+import type { LineHeat, LineHeatParams } from '../protocol';
+import type { OpenDocument } from '../workspace/documents';
+import { type AnnotatedDocument, percentOf } from './annotated';
+
+/** Lines at or above the threshold, in current coordinates; no lines when annotations are off. */
+export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined): LineHeatParams {
+  const lines: LineHeat[] = [];
+  if (a) {
+    const max = a.view.maxLineTotal;
+    for (const [base, c] of a.costs.lines) {
+      const percent = percentOf(a, c.total);
+      if (c.total <= 0 || percent < a.settings.threshold) continue;
+      const line = doc.tracker.toCurrent(base - 1);
+      if (line === undefined) continue;
+      lines.push({ line, heat: max > 0 ? Math.min(1, c.total / max) : 0, percent: Math.round(percent * 100) / 100 });
+    }
+    lines.sort((x, y) => x.line - y.line);
+  }
+  return { uri: doc.uri, version: doc.text.version, lines };
+}

@@ -1,0 +1,25 @@
+/** `flamelens/status`: what a status item shows about the active profile. */
+import type { StatusParams } from '../protocol';
+import type { ProfileEntry } from '../workspace/profile-store';
+import type { ProfileView } from '../workspace/profile-view';
+
+export function sampleCount(e: ProfileEntry): number {
+  const p = e.profile;
+  if (!p) return 0;
+  return p.metricIndex('samples') >= 0 ? p.metricSum('samples') : p.nodeCount;
+}
+
+export function status(entry: ProfileEntry | undefined, view: ProfileView | undefined, enabled: boolean): StatusParams {
+  if (!entry) return { profile: null, loading: false, enabled };
+  return {
+    profile: entry.path,
+    format: entry.format,
+    metric: view?.metric.key,
+    metricLabel: view?.metric.label,
+    samples: sampleCount(entry),
+    scope: view?.ctx.scopeLabel,
+    loading: entry.loading,
+    enabled,
+    ...(entry.problem ? { problem: entry.problem } : {}),
+  };
+}

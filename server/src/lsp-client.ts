@@ -1,0 +1,115 @@
+/**
+ * Every server-to-client call goes through `LspClient`, so feature code and tests never touch the
+ * raw connection. `ConnectionLspClient` is the one implementation over a vscode-languageserver
+ * connection; it sends what it is asked to and leaves capability checks to the server.
+ */
+import {
+  CodeLensRefreshRequest,
+  type Connection,
+  MessageType,
+  type Range,
+  ShowMessageRequest,
+} from 'vscode-languageserver/node';
+import type { LineHeatParams, StatusParams } from './protocol';
+import { LineHeatNotification, StatusNotification } from './protocol';
+import type { LogLevel } from './settings';
+
+export interface ProgressReporter {
+  /** percent in 0..100. */
+  report(percent: number, message?: string): void;
+  done(): void;
+}
+
+export interface LspClient {
+  /** window/logMessage, dropped when below the configured level. */
+  log(level: LogLevel, message: string): void;
+  setLogLevel(level: LogLevel): void;
+  /** window/showMessage: only for actionable problems, never per request. */
+  showMessage(type: 'error' | 'warning' | 'info', message: string): void;
+  /** window/showMessageRequest: the title of the chosen item, or undefined. */
+  showMessageRequest(message: string, items: string[]): Promise<string | undefined>;
+  inlayHintRefresh(): Promise<void>;
+  codeLensRefresh(): Promise<void>;
+  /** Work-done progress created by the server (a no-op reporter when the client has no support). */
+  progress(title: string): Promise<ProgressReporter>;
+  /** The `flamelens` section from workspace/configuration. */
+  configuration(): Promise<unknown>;
+  showDocument(uri: string, range: Range): Promise<boolean>;
+  lineHeat(params: LineHeatParams): void;
+  status(params: StatusParams): void;
+}
+
+const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+export class ConnectionLspClient implements LspClient {
+  private level: LogLevel = 'info';
+
+  constructor(private readonly connection: Connection) {}
+
+  setLogLevel(level: LogLevel): void {
+    this.level = level;
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (LEVELS[level] > LEVELS[this.level]) return;
+    const c = this.connection.console;
+    if (level === 'error') c.error(message);
+    else if (level === 'warn') c.warn(message);
+    else if (level === 'info') c.info(message);
+    else c.log(message);
+  }
+
+  showMessage(type: 'error' | 'warning' | 'info', message: string): void {
+    const w = this.connection.window;
+    if (type === 'error') w.showErrorMessage(message);
+    else if (type === 'warning') w.showWarningMessage(message);
+    else w.showInformationMessage(message);
+  }
+
+  async showMessageRequest(message: string, items: string[]): Promise<string | undefined> {
+    const r = await this.connection.sendRequest(ShowMessageRequest.type, {
+      type: MessageType.Info,
+      message,
+      actions: items.map((title) => ({ title })),
+    });
+    return r?.title ?? undefined;
+  }
+
+  async inlayHintRefresh(): Promise<void> {
+    await this.connection.languages.inlayHint.refresh();
+  }
+
+  async codeLensRefresh(): Promise<void> {
+    await this.connection.sendRequest(CodeLensRefreshRequest.type);
+  }
+
+  async progress(title: string): Promise<ProgressReporter> {
+    const r = await this.connection.window.createWorkDoneProgress();
+    r.begin(title, 0, undefined, false);
+    return {
+      report: (percent, message) => {
+        const p = Math.max(0, Math.min(100, Math.round(percent)));
+        if (message === undefined) r.report(p);
+        else r.report(p, message);
+      },
+      done: () => r.done(),
+    };
+  }
+
+  configuration(): Promise<unknown> {
+    return this.connection.workspace.getConfiguration('flamelens');
+  }
+
+  async showDocument(uri: string, range: Range): Promise<boolean> {
+    const r = await this.connection.window.showDocument({ uri, selection: range, takeFocus: true });
+    return r.success;
+  }
+
+  lineHeat(params: LineHeatParams): void {
+    void this.connection.sendNotification(LineHeatNotification, params);
+  }
+
+  status(params: StatusParams): void {
+    void this.connection.sendNotification(StatusNotification, params);
+  }
+}

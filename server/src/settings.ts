@@ -1,0 +1,136 @@
+/**
+ * The `flamelens` settings section: one schema, one parse. The same object may come from
+ * `workspace/configuration`, from `initializationOptions` or from `didChangeConfiguration`;
+ * `parseSettings` is the only place that interprets it. Documented in docs/configuration.md.
+ */
+import { knownExtensions } from './core/readers/index';
+import { globToRegExp } from './workspace/glob';
+
+export type HintMode = 'total' | 'own' | 'both' | 'off';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface PathMappingSetting {
+  readonly localRoot: string;
+  readonly remoteRoot: string;
+}
+
+export interface Settings {
+  /** All annotations on or off (the toggle command flips this for the session). */
+  readonly enabled: boolean;
+  /** Globs of profile files, relative to each workspace folder. */
+  readonly profiles: readonly string[];
+  /** Minimum share of the scope total (percent) for a line hint or a function lens. */
+  readonly threshold: number;
+  readonly hints: HintMode;
+  readonly lenses: boolean;
+  /** Minimum time between two editor refreshes while a profile grows, in ms. */
+  readonly refreshInterval: number;
+  readonly pathMappings: readonly PathMappingSetting[];
+  /** Preferred metric key (cpu, wall, alloc, ...) when the profile has it; null: the format's default. */
+  readonly metric: string | null;
+  readonly logLevel: LogLevel;
+  /** Most workspace files indexed for path matching. */
+  readonly maxWorkspaceFiles: number;
+}
+
+export function defaultProfileGlobs(): string[] {
+  return knownExtensions().map((ext) => `**/*${ext}`);
+}
+
+export function defaultSettings(): Settings {
+  return {
+    enabled: true,
+    profiles: defaultProfileGlobs(),
+    threshold: 0.5,
+    hints: 'both',
+    lenses: true,
+    refreshInterval: 500,
+    pathMappings: [],
+    metric: null,
+    logLevel: 'info',
+    maxWorkspaceFiles: 50000,
+  };
+}
+
+const HINT_MODES: readonly HintMode[] = ['total', 'own', 'both', 'off'];
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Settings from a raw `flamelens` section. Missing keys take their default; a key with a bad
+ * value (wrong type, out of range, invalid glob) keeps its default and produces one warning.
+ * Accepts either the section itself or an object holding it under `flamelens`. Never throws.
+ */
+export function parseSettings(raw: unknown, warn: (message: string) => void = () => {}): Settings {
+  const d = defaultSettings();
+  if (raw === undefined || raw === null) return d;
+  if (!isRecord(raw)) {
+    warn(`flamelens settings: expected an object, got ${typeof raw}; using defaults`);
+    return d;
+  }
+  const r: Record<string, unknown> = isRecord(raw.flamelens) ? raw.flamelens : raw;
+  const bad = (key: string, why: string) => warn(`flamelens.${key}: ${why}; using the default`);
+  const out: { -readonly [K in keyof Settings]: Settings[K] } = { ...d };
+
+  if (r.enabled !== undefined) {
+    if (typeof r.enabled === 'boolean') out.enabled = r.enabled;
+    else bad('enabled', 'expected true or false');
+  }
+  if (r.profiles !== undefined) {
+    const list = typeof r.profiles === 'string' ? [r.profiles] : r.profiles;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((g) => typeof g === 'string' && g.trim() !== '')) {
+      bad('profiles', 'expected a non-empty list of globs');
+    } else {
+      const broken = list.find((g) => !globToRegExp(g));
+      if (broken !== undefined) bad('profiles', `invalid glob ${JSON.stringify(broken)}`);
+      else out.profiles = list.map((g) => g.trim());
+    }
+  }
+  if (r.threshold !== undefined) {
+    if (typeof r.threshold === 'number' && Number.isFinite(r.threshold) && r.threshold >= 0 && r.threshold <= 100) {
+      out.threshold = r.threshold;
+    } else bad('threshold', 'expected a percentage between 0 and 100');
+  }
+  if (r.hints !== undefined) {
+    if (HINT_MODES.includes(r.hints as HintMode)) out.hints = r.hints as HintMode;
+    else bad('hints', `expected one of ${HINT_MODES.join(', ')}`);
+  }
+  if (r.lenses !== undefined) {
+    if (typeof r.lenses === 'boolean') out.lenses = r.lenses;
+    else bad('lenses', 'expected true or false');
+  }
+  if (r.refreshInterval !== undefined) {
+    if (typeof r.refreshInterval === 'number' && Number.isFinite(r.refreshInterval) && r.refreshInterval >= 50) {
+      out.refreshInterval = Math.round(r.refreshInterval);
+    } else bad('refreshInterval', 'expected a number of milliseconds, at least 50');
+  }
+  if (r.pathMappings !== undefined) {
+    const ok =
+      Array.isArray(r.pathMappings) &&
+      r.pathMappings.every((m) => isRecord(m) && typeof m.localRoot === 'string' && typeof m.remoteRoot === 'string' && m.remoteRoot !== '');
+    if (ok) {
+      out.pathMappings = (r.pathMappings as Record<string, string>[]).map((m) => ({ localRoot: m.localRoot, remoteRoot: m.remoteRoot }));
+    } else bad('pathMappings', 'expected a list of { "localRoot": string, "remoteRoot": string }');
+  }
+  if (r.metric !== undefined) {
+    if (r.metric === null || r.metric === '') out.metric = null;
+    else if (typeof r.metric === 'string') out.metric = r.metric;
+    else bad('metric', 'expected a metric key such as "cpu", "wall" or "alloc"');
+  }
+  if (r.logLevel !== undefined) {
+    if (LOG_LEVELS.includes(r.logLevel as LogLevel)) out.logLevel = r.logLevel as LogLevel;
+    else bad('logLevel', `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (r.maxWorkspaceFiles !== undefined) {
+    if (typeof r.maxWorkspaceFiles === 'number' && Number.isInteger(r.maxWorkspaceFiles) && r.maxWorkspaceFiles >= 0) {
+      out.maxWorkspaceFiles = r.maxWorkspaceFiles;
+    } else bad('maxWorkspaceFiles', 'expected a non-negative integer');
+  }
+  return out;
+}
+
+/** Structural equality, so that re-sent identical settings cause no work. */
+export function sameSettings(a: Settings, b: Settings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

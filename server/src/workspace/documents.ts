@@ -1,0 +1,99 @@
+/**
+ * Open documents with incremental sync, each with a LineTracker from the text the profile saw
+ * (its base) to the text being edited, so annotations follow lines that move.
+ */
+import { fileURLToPath } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { type Definition, pythonDefinitions } from '../core/definitions';
+import { LineTracker } from '../core/line-tracker';
+
+export interface OpenDocument {
+  readonly uri: string;
+  /** File system path, when the uri is a file: uri. */
+  readonly path: string | undefined;
+  readonly languageId: string;
+  text: TextDocument;
+  readonly tracker: LineTracker;
+  /** Edited since it was opened or last saved. */
+  dirty: boolean;
+  /** Bumped on every change: a cache key for what is derived from the text. */
+  revision: number;
+  defs?: { revision: number; defs: Definition[] };
+}
+
+export function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+export class Documents {
+  private readonly docs = new Map<string, OpenDocument>();
+
+  get(uri: string): OpenDocument | undefined {
+    return this.docs.get(uri);
+  }
+
+  all(): OpenDocument[] {
+    return [...this.docs.values()];
+  }
+
+  open(uri: string, languageId: string, version: number, text: string): OpenDocument {
+    const td = TextDocument.create(uri, languageId, version, text);
+    const doc: OpenDocument = {
+      uri,
+      path: uriToPath(uri),
+      languageId,
+      text: td,
+      tracker: new LineTracker(td.lineCount),
+      dirty: false,
+      revision: 0,
+    };
+    this.docs.set(uri, doc);
+    return doc;
+  }
+
+  close(uri: string): void {
+    this.docs.delete(uri);
+  }
+
+  /** Applies LSP changes in order, moving tracked lines with each. */
+  change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): OpenDocument | undefined {
+    const doc = this.docs.get(uri);
+    if (!doc) return undefined;
+    for (const c of changes) {
+      if ('range' in c && c.range) {
+        doc.tracker.applyChange(c.range, c.text);
+        doc.text = TextDocument.update(doc.text, [c], version);
+      } else {
+        // A full replacement: lines are matched by content so that unchanged lines keep their data.
+        doc.tracker.applyFullText(doc.text.getText(), c.text);
+        doc.text = TextDocument.update(doc.text, [c], version);
+      }
+    }
+    doc.dirty = true;
+    doc.revision++;
+    return doc;
+  }
+
+  saved(uri: string): void {
+    const doc = this.docs.get(uri);
+    if (doc) doc.dirty = false;
+  }
+
+  /** Makes the current text the base (a new profile recorded the text as it is now). */
+  rebase(doc: OpenDocument): void {
+    doc.tracker.reset(doc.text.lineCount);
+    doc.revision++;
+  }
+
+  /** Python definitions of the current text, parsed once per revision. */
+  definitions(doc: OpenDocument): Definition[] {
+    if (doc.defs?.revision !== doc.revision) doc.defs = { revision: doc.revision, defs: pythonDefinitions(doc.text.getText()) };
+    return doc.defs.defs;
+  }
+}

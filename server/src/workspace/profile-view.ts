@@ -1,0 +1,253 @@
+/**
+ * One profile seen through one metric and scope, frozen at one moment: the aggregation plus
+ * everything requests derive from it (per-document line tables, caller lists, per-thread
+ * splits), each computed once and cached for the life of the view. A growing profile gets a new
+ * view at most once per refresh interval, so requests never pay for re-aggregation.
+ */
+import * as nodePath from 'node:path';
+import { Aggregation, aggregate } from '../core/aggregate';
+import type { MetricDef, Profile, Scope } from '../core/model';
+import type { PathResolver } from '../core/path-resolver';
+import type { CostContext } from '../core/present';
+import type { ProfileEntry } from './profile-store';
+
+const K26 = 67108864;
+
+export interface LineCost {
+  own: number;
+  total: number;
+  /** The profile's line ids for this line (several when several recorded paths map to one file). */
+  readonly lineIds: number[];
+  /** A function executing this line (the first seen), -1 when none. */
+  funcId: number;
+}
+
+export interface FunctionCost {
+  readonly funcId: number;
+  readonly name: string;
+  readonly own: number;
+  readonly total: number;
+  /** 1-based definition line recorded by the format, 0 when it records none. */
+  readonly defLine: number;
+  /** 1-based line (of the base text) with the highest total inside this function. */
+  readonly hotLine: number;
+}
+
+export interface DocumentCosts {
+  /** 1-based line of the text the profile saw -> costs. */
+  readonly lines: Map<number, LineCost>;
+  /** Functions of this file with data, hottest first. */
+  readonly functions: FunctionCost[];
+  readonly recorded: string[];
+}
+
+export function scopeLabel(profile: Profile, scope: Scope): string {
+  if (scope.thread !== undefined) {
+    const t = profile.threads[scope.thread];
+    return t ? `thread ${t.label} (process ${t.pid})` : `thread #${scope.thread}`;
+  }
+  if (scope.pid !== undefined) return `process ${scope.pid}`;
+  return 'all threads';
+}
+
+let nextId = 1;
+
+export class ProfileView {
+  readonly id = nextId++;
+  readonly ctx: CostContext;
+  readonly profile: Profile;
+  readonly metric: MetricDef;
+  /** Profile version the aggregation reflects. */
+  readonly version: number;
+  /** Sizes of the profile's tables when the view was made (later entries have no aggregate). */
+  private readonly lines: number;
+  private readonly funcs: number;
+  private byFile: Map<string, { lines: number[]; funcs: number[] }> | undefined;
+  private lineFunc: Int32Array | undefined;
+  private local: { gen: number; map: Map<string, string[]> } | undefined;
+  private readonly docs = new Map<string, { gen: number; costs: DocumentCosts | undefined }>();
+  private callerMap: Map<number, { funcId: number; value: number }[]> | undefined;
+  private threadAggs: Aggregation[] | undefined | null;
+  private maxLine: number | undefined;
+
+  constructor(
+    readonly entry: ProfileEntry,
+    readonly agg: Aggregation,
+    readonly scope: Scope,
+  ) {
+    this.profile = agg.profile;
+    this.version = this.profile.version;
+    this.metric = this.profile.metrics[this.profile.metricIndex(agg.metric)];
+    this.lines = agg.lineTotal.length;
+    this.funcs = agg.funcTotal.length;
+    this.ctx = {
+      metricLabel: this.metric.label,
+      unit: this.metric.unit,
+      scopeTotal: agg.total,
+      scopeLabel: scopeLabel(this.profile, scope),
+      profileName: nodePath.basename(entry.path),
+    };
+  }
+
+  static create(entry: ProfileEntry, profile: Profile, metric: string, scope: Scope): ProfileView {
+    return new ProfileView(entry, aggregate(profile, scope, metric), scope);
+  }
+
+  /** The hottest line total in the scope, the reference of line heat. */
+  get maxLineTotal(): number {
+    if (this.maxLine === undefined) {
+      let m = 0;
+      const p = this.profile;
+      for (let i = 0; i < this.lines; i++) if (p.lineNo[i] > 0 && this.agg.lineTotal[i] > m) m = this.agg.lineTotal[i];
+      this.maxLine = m;
+    }
+    return this.maxLine;
+  }
+
+  private index(): Map<string, { lines: number[]; funcs: number[] }> {
+    if (this.byFile) return this.byFile;
+    const p = this.profile;
+    const m = new Map<string, { lines: number[]; funcs: number[] }>();
+    const slot = (file: string) => {
+      let s = m.get(file);
+      if (!s) m.set(file, (s = { lines: [], funcs: [] }));
+      return s;
+    };
+    for (let i = 0; i < this.lines; i++) if (this.agg.lineTotal[i] > 0) slot(p.str(p.lineFile[i])).lines.push(i);
+    for (let f = 0; f < this.funcs; f++) if (this.agg.funcTotal[f] > 0 && p.funcKind[f] === 'source') slot(p.str(p.funcFile[f])).funcs.push(f);
+    // line -> a function executing it, from the call sites
+    const lf = new Int32Array(this.lines).fill(-1);
+    for (let s = 0; s < p.siteFunc.length; s++) {
+      const l = p.siteLine[s];
+      if (l < this.lines && lf[l] < 0) lf[l] = p.siteFunc[s];
+    }
+    this.lineFunc = lf;
+    this.byFile = m;
+    return m;
+  }
+
+  /** Recorded paths that map to a local file. */
+  recordedFor(localPath: string, resolver: PathResolver, gen: number): string[] {
+    const byFile = this.index();
+    if (this.local?.gen !== gen) {
+      this.local = { gen, map: resolver.mapFiles(byFile.keys(), nodePath.dirname(this.entry.path)) };
+    }
+    const hit = this.local.map.get(localPath);
+    if (hit) return hit;
+    // A file outside the workspace that the user opened matches by its exact absolute path.
+    return byFile.has(localPath) ? [localPath] : [];
+  }
+
+  /** Line and function costs of one local file, or undefined when the profile never touches it. */
+  costs(localPath: string, resolver: PathResolver, gen: number): DocumentCosts | undefined {
+    const hit = this.docs.get(localPath);
+    if (hit && hit.gen === gen) return hit.costs;
+    const costs = this.computeCosts(this.recordedFor(localPath, resolver, gen));
+    this.docs.set(localPath, { gen, costs });
+    return costs;
+  }
+
+  private computeCosts(recorded: string[]): DocumentCosts | undefined {
+    if (recorded.length === 0) return undefined;
+    const p = this.profile;
+    const { lineOwn, lineTotal, funcOwn, funcTotal } = this.agg;
+    const byFile = this.index();
+    const lines = new Map<number, LineCost>();
+    const functions: FunctionCost[] = [];
+    const funcIds = new Set<number>();
+    for (const file of recorded) {
+      const s = byFile.get(file);
+      if (!s) continue;
+      for (const id of s.lines) {
+        const n = p.lineNo[id];
+        if (n <= 0) continue;
+        const c = lines.get(n);
+        if (c) {
+          c.own += lineOwn[id];
+          c.total += lineTotal[id];
+          c.lineIds.push(id);
+        } else {
+          lines.set(n, { own: lineOwn[id], total: lineTotal[id], lineIds: [id], funcId: this.lineFunc![id] });
+        }
+      }
+      for (const f of s.funcs) funcIds.add(f);
+    }
+    // hottest line of each function, from the lines that run in it
+    const hot = new Map<number, { line: number; total: number }>();
+    for (const [n, c] of lines) {
+      for (const id of c.lineIds) {
+        const f = this.lineFunc![id];
+        if (f < 0) continue;
+        const h = hot.get(f);
+        if (!h || lineTotal[id] > h.total) hot.set(f, { line: n, total: lineTotal[id] });
+      }
+    }
+    for (const f of funcIds) {
+      functions.push({
+        funcId: f,
+        name: p.str(p.funcName[f]),
+        own: funcOwn[f],
+        total: funcTotal[f],
+        defLine: p.funcDefLine[f] ?? 0,
+        hotLine: hot.get(f)?.line ?? 0,
+      });
+    }
+    functions.sort((a, b) => b.total - a.total || a.funcId - b.funcId);
+    return { lines, functions, recorded };
+  }
+
+  /** Callers of a function grouped by calling function (once per sample), hottest first. */
+  functionCallers(funcId: number): { funcId: number; value: number }[] {
+    if (!this.callerMap) {
+      const m = new Map<number, { funcId: number; value: number }[]>();
+      const keys = this.profile.funcEdgeKey;
+      const totals = this.agg.funcEdgeTotal;
+      for (let e = 0; e < totals.length; e++) {
+        const v = totals[e];
+        if (!(v > 0)) continue;
+        const callee = keys[e] % K26;
+        const caller = Math.floor(keys[e] / K26);
+        let list = m.get(callee);
+        if (!list) m.set(callee, (list = []));
+        list.push({ funcId: caller, value: v });
+      }
+      for (const list of m.values()) list.sort((a, b) => b.value - a.value);
+      this.callerMap = m;
+    }
+    return this.callerMap.get(funcId) ?? [];
+  }
+
+  /** Call sites of `funcId` (caller function and line), hottest first. */
+  callSites(funcId: number): { funcId: number; lineId: number; value: number }[] {
+    return this.agg.callers(funcId).filter((c) => c.value > 0 && c.lineId < this.lines);
+  }
+
+  /** Own and total of a line per thread of the scope, when the scope has several threads. */
+  lineThreads(lineIds: readonly number[]): { label: string; own: number; total: number }[] {
+    if (this.threadAggs === undefined) {
+      const ts = this.agg.threads;
+      this.threadAggs = ts.length > 1 && ts.length <= 64 ? ts.map((t) => new Aggregation(this.profile, { thread: t }, this.agg.metric)) : null;
+    }
+    if (!this.threadAggs) return [];
+    const out: { label: string; own: number; total: number }[] = [];
+    for (const a of this.threadAggs) {
+      let own = 0;
+      let total = 0;
+      for (const id of lineIds) {
+        own += a.lineOwn[id] ?? 0;
+        total += a.lineTotal[id] ?? 0;
+      }
+      if (total > 0) {
+        const t = this.profile.threads[a.threads[0]];
+        out.push({ label: `${t.label} (process ${t.pid})`, own, total });
+      }
+    }
+    return out.sort((a, b) => b.total - a.total);
+  }
+
+  /** Recorded file and name of a function. */
+  functionAt(funcId: number): { file: string; name: string } {
+    const f = this.profile.functionAt(funcId);
+    return { file: f.file, name: f.name };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A deliberately plain reading of an Austin 3 text file (single-metric modes), independent of the
+ * server's reader, to compute what a test expects: every record is `P<pid>;T<tid>;frames... <value>`,
+ * a physical line that does not start a record continues the previous one (Austin can write a
+ * newline inside a frame), frames are `file:name:line` split on the last two colons.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface NaiveFrame {
+  file: string;
+  name: string;
+  line: number;
+}
+
+export interface NaiveSample {
+  frames: NaiveFrame[];
+  value: number;
+}
+
+export function naiveAustin(path: string): { samples: NaiveSample[]; total: number } {
+  const records: string[] = [];
+  for (const l of readFileSync(path, 'utf8').split('\n')) {
+    if (l.startsWith('#') || l === '') continue;
+    if (l.startsWith('P')) records.push(l);
+    else records[records.length - 1] += '\n' + l;
+  }
+  const samples = records.map((r) => {
+    const sp = r.lastIndexOf(' ');
+    const fields = r.slice(0, sp).split(';').slice(2);
+    const frames = fields.map((f) => {
+      const b = f.lastIndexOf(':');
+      const a = f.lastIndexOf(':', b - 1);
+      return { file: f.slice(0, a), name: f.slice(a + 1, b), line: Number(f.slice(b + 1)) };
+    });
+    return { frames, value: Number(r.slice(sp + 1)) };
+  });
+  return { samples, total: samples.reduce((s, x) => s + x.value, 0) };
+}
+
+const at = (f: NaiveFrame, file: string, line: number) => f.file.endsWith(file) && f.line === line;
+
+/** Own and total percent of a line (total counts a sample once). */
+export function lineShares(p: { samples: NaiveSample[]; total: number }, file: string, line: number): { own: number; total: number } {
+  let own = 0;
+  let total = 0;
+  for (const s of p.samples) {
+    const leaf = s.frames[s.frames.length - 1];
+    if (leaf && at(leaf, file, line)) own += s.value;
+    if (s.frames.some((f) => at(f, file, line))) total += s.value;
+  }
+  return { own: (own / p.total) * 100, total: (total / p.total) * 100 };
+}
+
+/** Callers of a function by calling function name, as a share of the function's total, hottest first. */
+export function callerShares(p: { samples: NaiveSample[] }, file: string, name: string): { name: string; share: number }[] {
+  let fnTotal = 0;
+  const by = new Map<string, number>();
+  for (const s of p.samples) {
+    const seen = new Set<string>();
+    let inFn = false;
+    s.frames.forEach((f, i) => {
+      if (!f.file.endsWith(file) || f.name !== name) return;
+      inFn = true;
+      if (i > 0) seen.add(s.frames[i - 1].name);
+    });
+    if (inFn) fnTotal += s.value;
+    for (const c of seen) by.set(c, (by.get(c) ?? 0) + s.value);
+  }
+  return [...by].map(([n, v]) => ({ name: n, share: (v / fnTotal) * 100 })).sort((a, b) => b.share - a.share);
+}
