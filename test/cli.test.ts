@@ -123,6 +123,14 @@ describe('top on real recordings (answer keys)', () => {
     expect(second.ownPercent).toBeCloseTo((second.own / doc.total) * 100, 3);
   });
 
+  it('reads MOJO the same way: austin3-cpu.mojo pricing.py:28 8.85 % own', () => {
+    const { run, doc } = json('top', recorded('austin3-cpu.mojo'), '--limit', '0');
+    expect(run.status).toBe(0);
+    expect(doc.format).toBe('mojo');
+    expect(doc.total).toBe(6615380);
+    expect(find(doc.entries, 'shop/pricing.py', 28)?.ownPercent).toBeCloseTo(8.85, 1);
+  });
+
   it('austin3-cpu by function: audit incl 20.77 %, line_total 19.49 %', () => {
     const { doc } = json('top', recorded('austin3-cpu.austin'), '--by', 'function', '--limit', '0');
     const fns = doc.entries as Entry[];
@@ -256,7 +264,9 @@ describe('errors and exit codes', () => {
     writeFileSync(f, 'hello, this is not a profile\n');
     const r = cli('top', f);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`flamelens: ${f}: unknown profile format (not Austin text or MOJO, nor another known format)\n`);
+    expect(r.stderr).toMatch(/^flamelens: .*notes\.austin: unknown profile format.*\n$/);
+    expect(r.stderr.startsWith(`flamelens: ${f}: `)).toBe(true);
+    expect(r.stderr.split('\n')).toHaveLength(2); // one line
     expect(r.stdout).toBe('');
   });
 
@@ -312,6 +322,7 @@ describe('errors and exit codes', () => {
     const help = cli('--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('flamelens annotate PROFILE SOURCE');
+    expect(help.stdout).toMatch(/Formats: .*austin-text/);
     expect(cli('top', '--help').stdout).toContain('--by line|function');
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
     expect(cli('--version').stdout).toBe(`${version}\n`);

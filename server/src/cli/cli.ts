@@ -2,6 +2,7 @@
 // all of them print to stdout and report failures as one `flamelens: ...` line on stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from '../../../package.json';
+import { FORMATS } from '../core/readers/index';
 import { runAnnotate } from './annotate';
 import { CliError, EXIT_OK, EXIT_USAGE, type Io } from './common';
 import { runInfo } from './info';
@@ -80,7 +81,7 @@ usage:
   flamelens --stdio                 run the language server (what editors start)
   flamelens COMMAND --help | --help | --version
 
-PROFILE is an Austin text or MOJO file (the format is recognised from its content).
+PROFILE is a profile file; its format is recognised from its content. Formats: ${FORMATS.map((f) => f.name).join(', ')}.
 Exit codes: 0 ok, 1 results printed but the profile had read problems, 2 usage error or unreadable profile.
 More: docs/cli.md`;
 
