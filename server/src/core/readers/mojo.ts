@@ -1,5 +1,8 @@
 import { metric, type MetricDef, Profile } from '../model';
+import { classifyFrame, MOJO_EVENTS, PidTables, readVarint, sameBytes, skipVarint, ThreadSlot, varint } from './mojo-primitives';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+
+export { MOJO_EVENTS, readVarint } from './mojo-primitives';
 
 /**
  * Austin's MOJO binary format, versions 1 to 4 (Austin 3.4 to 4.x).
@@ -9,26 +12,6 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
  * doubles (they are ~43-bit values, so a Map would box them). An event cut by a chunk boundary is
  * carried over and decoded again once the rest arrives, so chunk sizes never change the result.
  */
-
-/** Event names by id, as in Austin's `src/mojo.h`. */
-export const MOJO_EVENTS = [
-  'RESERVED',
-  'METADATA',
-  'STACK',
-  'FRAME',
-  'FRAME_INVALID',
-  'FRAME_REF',
-  'FRAME_KERNEL',
-  'GC',
-  'IDLE',
-  'METRIC_TIME',
-  'METRIC_MEMORY',
-  'STRING',
-  'STRING_REF',
-  'STACK_REPEAT',
-  'TASK_STACK',
-  'TASK_WAITER',
-] as const;
 
 const METADATA = 1;
 const STACK = 2;
@@ -51,109 +34,16 @@ const MAX_EVENT_BYTES = 16 << 20;
 
 const utf8 = new TextDecoder('utf-8');
 
-/** Position after the last varint `readVarint` decoded (module state keeps the hot path allocation-free). */
-let varintEnd = 0;
-
-/**
- * Decodes one Austin varint at buf[p]: first byte bit 7 = more, bit 6 = sign, bits 0-5 = low
- * value bits; each next byte adds 7 bits. Exact for magnitudes up to 2^53 (plain float arithmetic,
- * no 32-bit bitwise ops on the value). Returns NaN when the varint runs past `end`; otherwise the
- * position after it is in `varintEnd`.
- */
-export function readVarint(buf: Uint8Array, p: number, end: number): number {
-  if (p >= end) return NaN;
-  let b = buf[p++];
-  const neg = b & 0x40;
-  let n = b & 0x3f;
-  let scale = 64;
-  while (b & 0x80) {
-    if (p >= end) return NaN;
-    b = buf[p++];
-    n += (b & 0x7f) * scale;
-    scale *= 128;
-  }
-  varintEnd = p;
-  return neg ? -n : n;
-}
-
-/** Position just after the varint starting at buf[p], or -1 when it runs past `end`. */
-function skipVarint(buf: Uint8Array, p: number, end: number): number {
-  while (p < end) if ((buf[p++] & 0x80) === 0) return p;
-  return -1;
-}
-
-/** Open-addressing map from a frame key (an integer double) to a profile frame id. */
-class FrameKeyTable {
-  private keys = new Float64Array(1024);
-  private vals = new Int32Array(1024).fill(-1);
-  private mask = 1023;
-  private size = 0;
-
-  private static slot(key: number, mask: number): number {
-    const lo = key >>> 0;
-    const hi = (key / 4294967296) >>> 0;
-    return (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 13) & mask;
-  }
-
-  get(key: number): number {
-    const mask = this.mask;
-    const keys = this.keys;
-    const vals = this.vals;
-    let i = FrameKeyTable.slot(key, mask);
-    for (;;) {
-      const v = vals[i];
-      if (v < 0 || keys[i] === key) return v;
-      i = (i + 1) & mask;
-    }
-  }
-
-  set(key: number, val: number): void {
-    if ((this.size + 1) * 2 > this.mask) this.rehash();
-    let i = FrameKeyTable.slot(key, this.mask);
-    while (this.vals[i] >= 0 && this.keys[i] !== key) i = (i + 1) & this.mask;
-    if (this.vals[i] < 0) this.size++;
-    this.keys[i] = key;
-    this.vals[i] = val;
-  }
-
-  private rehash(): void {
-    const { keys, vals } = this;
-    const cap = keys.length * 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-    this.size = 0;
-    for (let i = 0; i < keys.length; i++) if (vals[i] >= 0) this.set(keys[i], vals[i]);
-  }
-}
-
-/** String and frame tables: MOJO references are per process (two children can reuse keys). */
-class PidTables {
-  readonly strings = new Map<number, string>();
-  readonly frames = new FrameKeyTable();
-}
-
-/** One (pid, iid, tid): its profile thread and the last finalised stack (the STACK_REPEAT base). */
-class ThreadSlot {
-  last = new Int32Array(64);
-  lastDepth = 0;
-  next: ThreadSlot | null = null;
-  /** Profile thread index, created with the first finalised sample (after the metrics are set). */
-  thread = -1;
-  constructor(
-    readonly pid: number,
-    readonly iid: number,
-    readonly tidBytes: Uint8Array,
-    readonly tid: string,
-  ) {}
-}
-
 type Layout = 'wall' | 'cpu' | 'time' | 'memory' | 'full';
 
-function isAngled(s: string): boolean {
-  return s.length >= 2 && s.charCodeAt(0) === 60 && s.charCodeAt(s.length - 1) === 62;
-}
-
+/**
+ * Streaming MOJO reader. Guarantees: any split of the bytes into chunks gives the same profile;
+ * a sample is added only once it is complete (its next STACK, or the end, with its metrics), so
+ * a cut file keeps every earlier sample and drops the cut one with an issue naming its offset;
+ * a corrupt event id stops reading with a fatal issue at its byte offset. Metrics follow the
+ * `mode` metadata exactly as the text reader's (full mode: wall, cpu = time unless IDLE, alloc,
+ * dealloc, samples). STACK_REPEAT reuses the previous finalised stack of the same thread.
+ */
 export class MojoReader implements ProfileReader {
   readonly format = 'mojo';
   /** MOJO version from the header; 0 until the header has been read. */
@@ -276,7 +166,7 @@ export class MojoReader implements ProfileReader {
       return -1;
     }
     this.version = v;
-    return varintEnd;
+    return varint.end;
   }
 
   private fatal(message: string, offset: number): void {
@@ -300,7 +190,7 @@ export class MojoReader implements ProfileReader {
         case FRAME_REF: {
           const key = readVarint(buf, q, end);
           if (key !== key) return at;
-          q = varintEnd;
+          q = varint.end;
           if (this.inTask) break;
           let id = this.tables.frames.get(key);
           if (id < 0) id = this.undefinedFrame(key, base + at);
@@ -310,12 +200,12 @@ export class MojoReader implements ProfileReader {
         case STACK: {
           const pid = readVarint(buf, q, end);
           if (pid !== pid) return at;
-          q = varintEnd;
+          q = varint.end;
           let iid = -1;
           if (v3) {
             iid = readVarint(buf, q, end);
             if (iid !== iid) return at;
-            q = varintEnd;
+            q = varint.end;
           }
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
@@ -327,7 +217,7 @@ export class MojoReader implements ProfileReader {
         case METRIC_MEMORY: {
           const x = readVarint(buf, q, end);
           if (x !== x) return at;
-          q = varintEnd;
+          q = varint.end;
           if (this.inTask) {
             // a task block ends with the task's own time, not the sample's (absent in memory mode)
             this.inTask = false;
@@ -364,31 +254,31 @@ export class MojoReader implements ProfileReader {
         case FRAME: {
           const key = readVarint(buf, q, end);
           if (key !== key) return at;
-          const file = readVarint(buf, varintEnd, end);
+          const file = readVarint(buf, varint.end, end);
           if (file !== file) return at;
-          const scope = readVarint(buf, varintEnd, end);
+          const scope = readVarint(buf, varint.end, end);
           if (scope !== scope) return at;
-          const line = readVarint(buf, varintEnd, end);
+          const line = readVarint(buf, varint.end, end);
           if (line !== line) return at;
           let lineEnd = 0;
           let column = 0;
           let columnEnd = 0;
           if (v2) {
-            lineEnd = readVarint(buf, varintEnd, end);
+            lineEnd = readVarint(buf, varint.end, end);
             if (lineEnd !== lineEnd) return at;
-            column = readVarint(buf, varintEnd, end);
+            column = readVarint(buf, varint.end, end);
             if (column !== column) return at;
-            columnEnd = readVarint(buf, varintEnd, end);
+            columnEnd = readVarint(buf, varint.end, end);
             if (columnEnd !== columnEnd) return at;
           }
-          q = varintEnd;
+          q = varint.end;
           this.defineFrame(key, file, scope, line, lineEnd, column, columnEnd, base + at);
           break;
         }
         case STRING: {
           const key = readVarint(buf, q, end);
           if (key !== key) return at;
-          q = varintEnd;
+          q = varint.end;
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
           this.tables.strings.set(key, utf8.decode(buf.subarray(q, z)));
@@ -644,29 +534,15 @@ export class MojoReader implements ProfileReader {
     columnEnd: number,
     offset: number,
   ): void {
-    let file = this.string(fileRef, offset);
-    let name = this.string(scopeRef, offset);
-    const angled = isAngled(file);
-    const notPython = !file.endsWith('.py') && !angled;
-    let synthetic = file === '' || angled;
-    if (file.startsWith('native@')) {
-      // austinp: native@<pc>, scope = symbol, line = byte offset into the symbol (not a line)
-      file = 'native';
-      if (name === '') name = '<unknown>';
-      line = 0;
-      synthetic = true;
-    } else if (notPython && this.nativeMode) {
-      line = 0;
-      synthetic = true;
-    }
+    const f = classifyFrame(this.string(fileRef, offset), this.string(scopeRef, offset), line, this.nativeMode);
     // Austin < 3.7 wrote a bogus line_end for CPython < 3.11 (3.7.0 ChangeLog): only trust it with columns.
-    const id = this.profile.frame(file, name, line, {
+    const id = this.profile.frame(f.file, f.name, f.line, {
       lineEnd: column > 0 ? lineEnd : 0,
       column,
       columnEnd,
-      kind: synthetic ? 'synthetic' : 'source',
+      kind: f.synthetic ? 'synthetic' : 'source',
     });
-    this.markNative(id, notPython ? 1 : 0);
+    this.markNative(id, f.native ? 1 : 0);
     this.tables.frames.set(key, id);
   }
 
@@ -684,10 +560,4 @@ export class MojoReader implements ProfileReader {
     if (this.unknownFrame < 0) this.unknownFrame = this.profile.frame('', '<unknown>', 0, { kind: 'synthetic' });
     return this.unknownFrame;
   }
-}
-
-function sameBytes(a: Uint8Array, buf: Uint8Array, s: number, e: number): boolean {
-  if (a.length !== e - s) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== buf[s + i]) return false;
-  return true;
 }
