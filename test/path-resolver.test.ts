@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../server/src/core/load';
@@ -102,6 +102,10 @@ describe('PathResolver: the order of design.md', () => {
     expect(win.resolve('c:\\users\\DEV\\shop\\tests\\test_pricing.py')?.how).toBe('mapping');
     const named = resolver([{ localRoot: '${workspaceFolder:ws}/shop', remoteRoot: '/srv' }], [outside, ws]);
     expect(named.resolve('/srv/report.py')).toEqual({ local: join(ws, 'shop', 'report.py'), how: 'mapping' });
+    const legacy = resolver([{ localRoot: '${workspaceRoot}/shop', remoteRoot: '/srv' }]);
+    expect(legacy.resolve('/srv/report.py')?.how).toBe('mapping');
+    const unknown = resolver([{ localRoot: '${workspaceFolder:nope}/shop', remoteRoot: '/srv' }]);
+    expect(unknown.resolve('/srv/report.py')).toBeUndefined();
     const relative = resolver([{ localRoot: 'shop', remoteRoot: '/srv' }]);
     expect(relative.resolve('/srv/report.py')).toEqual({ local: join(ws, 'shop', 'report.py'), how: 'mapping' });
     // A mapping to a file that does not exist falls through to the suffix step.
@@ -133,6 +137,16 @@ describe('PathResolver: the order of design.md', () => {
       expect(r.resolve(name, ws), name).toBeUndefined();
     }
     expect(isSyntheticPath('/home/dev/shop/shop/pricing.py')).toBe(false);
+  });
+});
+
+describe('PathResolver: mappings to the home folder', () => {
+  it('expands ${userHome} and a leading ~', () => {
+    const target = join(homedir(), 'proj', 'app.py');
+    for (const localRoot of ['~/proj', '${userHome}/proj']) {
+      const r = new PathResolver({ workspaceFolders: ['/w'], mappings: [{ localRoot, remoteRoot: '/app' }], exists: (p) => p === target });
+      expect(r.resolve('/app/app.py'), localRoot).toEqual({ local: target, how: 'mapping' });
+    }
   });
 });
 

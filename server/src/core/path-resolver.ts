@@ -3,12 +3,16 @@
  * paths to the user's files"). Pure apart from the `exists` probe, which tests inject.
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import * as nodePath from 'node:path';
 import { bestSuffixMatches, segments } from './paths';
 
 /** One rewrite rule, in the shape of the VS Code debugger's `launch.json` `pathMappings`. */
 export interface PathMapping {
-  /** May contain `${workspaceFolder}` (the first folder) or `${workspaceFolder:<name>}`. */
+  /**
+   * May contain `${workspaceFolder}` (the first folder), `${workspaceFolder:<name>}`,
+   * `${workspaceRoot}`, `${userHome}` or a leading `~`; a relative root is under the first folder.
+   */
   localRoot: string;
   remoteRoot: string;
 }
@@ -228,11 +232,15 @@ export class PathResolver {
 
   private expandLocalRoot(root: string): string | undefined {
     let missing = false;
-    const expanded = root.replace(/\$\{workspaceFolder(?::([^}]*))?\}/g, (_m, name: string | undefined) => {
-      const folder = name === undefined ? this.folders[0] : this.folders.find((f) => nodePath.basename(f) === name);
-      if (folder === undefined) missing = true;
-      return folder ?? '';
-    });
+    const expanded = root
+      .replace(/^~(?=$|[\\/])/, '${userHome}')
+      .replace(/\$\{userHome\}/g, () => homedir())
+      // ${workspaceRoot} is the older spelling launch.json files still carry.
+      .replace(/\$\{workspace(?:Folder|Root)(?::([^}]*))?\}/g, (_m, name: string | undefined) => {
+        const folder = name === undefined ? this.folders[0] : this.folders.find((f) => nodePath.basename(f) === name);
+        if (folder === undefined) missing = true;
+        return folder ?? '';
+      });
     if (missing) return undefined;
     // A relative localRoot ("src") is taken relative to the first workspace folder, as VS Code does.
     if (!nodePath.isAbsolute(expanded)) return this.folders[0] ? nodePath.resolve(this.folders[0], expanded) : undefined;
