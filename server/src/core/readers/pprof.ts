@@ -331,13 +331,16 @@ export class PprofReader extends BufferedReader {
       }
       return;
     }
+    // An index past the table (a cut or corrupt file) names nothing: frames that need it are
+    // dropped with their samples rather than shown under an invented '' name.
     let badStrings = 0;
-    const str = (v: Numeric): string => {
+    const strOrUndefined = (v: Numeric): string | undefined => {
       const i = int64(v);
       if (i >= 0 && i < strings.length) return strings[i];
       badStrings++;
-      return '';
+      return undefined;
     };
+    const str = (v: Numeric): string => strOrUndefined(v) ?? '';
 
     const defs = msg.sampleType.map((vt) => sampleTypeMetric(str(vt.type), str(vt.unit)));
     const seen = new Map<string, number>();
@@ -374,7 +377,7 @@ export class PprofReader extends BufferedReader {
       let fr = locFrames.get(k);
       if (fr !== undefined) return fr;
       const loc = locations.get(k);
-      fr = loc ? this.locationFrames(loc, functions, mappings, str) : null;
+      fr = loc ? this.locationFrames(loc, functions, mappings, strOrUndefined) : null;
       locFrames.set(k, fr);
       return fr;
     };
@@ -452,14 +455,14 @@ export class PprofReader extends BufferedReader {
     if (badValues) {
       this.issue(`${badValues} samples do not have one value per sample type (${nm}); they were skipped`, 0, false);
     }
-    if (badStrings) this.issue(`${badStrings} string indexes point past the string table; read as ''`, 0, false);
+    if (badStrings) this.issue(`${badStrings} string indexes point past the string table (${strings.length} strings)`, 0, false);
   }
 
   private locationFrames(
     loc: Location,
     functions: Map<number | string, PprofFunction>,
     mappings: Map<number | string, string>,
-    str: (v: Numeric) => string,
+    str: (v: Numeric) => string | undefined,
   ): number[] | null {
     const p = this.profile;
     if (loc.line.length === 0) {
@@ -473,8 +476,10 @@ export class PprofReader extends BufferedReader {
       const ln = loc.line[i];
       const fn = functions.get(idKey(ln.functionId));
       if (!fn) return null;
-      const file = scriptPath(str(fn.filename));
+      const filename = str(fn.filename);
       const name = str(fn.name) || str(fn.systemName);
+      if (filename === undefined || name === undefined) return null;
+      const file = scriptPath(filename);
       const { line, column } = unpackLine(ln.line, ln.column);
       const start = int64(fn.startLine);
       out.push(
