@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { aggregate, type Aggregation } from '../core/aggregate';
 import { findDefinition, pythonDefinitions, type Definition } from '../core/definitions';
 import { formatPercent, formatValue } from '../core/format';
-import type { Profile } from '../core/model';
+import type { MetricDef, Profile, Scope } from '../core/model';
 import { bestSuffixMatches } from '../core/paths';
 import {
   CliError,
@@ -26,6 +26,7 @@ import {
   useColor,
   writeJson,
   type Io,
+  type Loaded,
 } from './common';
 
 export interface AnnotateOptions {
@@ -83,12 +84,16 @@ function fileWeights(p: Profile, agg: Aggregation): Map<string, number> {
 }
 
 /** Picks the recorded path for SOURCE: longest common suffix, ties broken by the most samples. */
-function matchSource(
-  p: Profile,
-  agg: Aggregation,
-  profileFile: string,
-  source: string,
-): { recorded: string; segments: number; others: string[] } {
+interface SourceMatch {
+  /** The recorded path used. */
+  readonly recorded: string;
+  /** Trailing path segments it shares with SOURCE. */
+  readonly segments: number;
+  /** Other recorded paths that matched as well, hottest first. */
+  readonly others: string[];
+}
+
+function matchSource(p: Profile, agg: Aggregation, profileFile: string, source: string): SourceMatch {
   const files = p.sourceFiles();
   const weights = fileWeights(p, agg);
   const { matches, segments } = bestSuffixMatches(resolve(source), files);
@@ -168,6 +173,19 @@ function span(f: FunctionCost): string {
   return f.firstLine === f.lastLine ? `${f.firstLine}` : `${f.firstLine}-${f.lastLine}`;
 }
 
+/** Everything the JSON and text renderings need. */
+interface Annotation {
+  readonly file: string;
+  readonly source: string;
+  readonly loaded: Loaded;
+  readonly metric: MetricDef;
+  readonly scope: Scope;
+  readonly agg: Aggregation;
+  readonly match: SourceMatch;
+  readonly lines: Map<number, LineCost>;
+  readonly functions: FunctionCost[];
+}
+
 export async function runAnnotate(io: Io, file: string, source: string, o: AnnotateOptions): Promise<number> {
   const color = o.json ? false : useColor(io, o.color);
   let size = 0;
@@ -187,64 +205,78 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
   const agg = aggregate(p, scope, metric.key);
   const match = matchSource(p, agg, file, source);
   const { lines, functions } = costsOf(p, agg, match.recorded);
-  const unit = metric.unit;
   await placeDefinitions(source, size, functions);
+  const a: Annotation = { file, source, loaded, metric, scope, agg, match, lines, functions };
 
-  if (o.json) {
-    let count = 0;
-    for await (const _ of sourceLines(source)) count++;
-    writeJson(io, 'annotate', {
-      profile: file,
-      format: p.format,
-      metric: metricJson(metric),
-      scope: scopeJson(p, scope),
-      total: agg.total,
-      source,
-      recorded: match.recorded,
-      matchedSegments: match.segments,
-      alsoMatched: match.others,
-      sourceLines: count,
-      functions: functions.map((f) => ({
-        name: f.name,
-        defLine: f.defLine,
-        firstLine: f.firstLine,
-        lastLine: f.lastLine,
-        own: f.own,
-        ownPercent: pct(agg.percent(f.own)),
-        total: f.total,
-        totalPercent: pct(agg.percent(f.total)),
-      })),
-      lines: [...lines.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([line, c]) => ({
-          line,
-          own: c.own,
-          ownPercent: pct(agg.percent(c.own)),
-          total: c.total,
-          totalPercent: pct(agg.percent(c.total)),
-          inSource: line <= count,
-        })),
-      issues: issuesJson(loaded.reader.issues),
-    });
-    return finish(io, loaded);
+  if (o.json) await writeAnnotationJson(io, a);
+  else {
+    io.out(header(a, color).join('\n') + '\n');
+    await writeSource(io, a, color);
   }
+  return finish(io, loaded);
+}
 
+async function writeAnnotationJson(io: Io, a: Annotation): Promise<void> {
+  const { agg } = a;
+  const p = a.loaded.profile;
+  let count = 0;
+  for await (const _ of sourceLines(a.source)) count++;
+  writeJson(io, 'annotate', {
+    profile: a.file,
+    format: p.format,
+    metric: metricJson(a.metric),
+    scope: scopeJson(p, a.scope),
+    total: agg.total,
+    source: a.source,
+    recorded: a.match.recorded,
+    matchedSegments: a.match.segments,
+    alsoMatched: a.match.others,
+    sourceLines: count,
+    functions: a.functions.map((f) => ({
+      name: f.name,
+      defLine: f.defLine,
+      firstLine: f.firstLine,
+      lastLine: f.lastLine,
+      own: f.own,
+      ownPercent: pct(agg.percent(f.own)),
+      total: f.total,
+      totalPercent: pct(agg.percent(f.total)),
+    })),
+    lines: [...a.lines.entries()]
+      .sort((x, y) => x[0] - y[0])
+      .map(([line, c]) => ({
+        line,
+        own: c.own,
+        ownPercent: pct(agg.percent(c.own)),
+        total: c.total,
+        totalPercent: pct(agg.percent(c.total)),
+        inSource: line <= count,
+      })),
+    issues: issuesJson(a.loaded.reader.issues),
+  });
+}
+
+/** Profile, metric, matched path, hottest lines and the file's functions. */
+function header(a: Annotation, color: boolean): string[] {
+  const { agg, match } = a;
+  const p = a.loaded.profile;
+  const unit = a.metric.unit;
   const b = (s: string) => (color ? BOLD + s + RESET : s);
   const meta = ['austin', 'mode'].filter((k) => p.meta.has(k)).map((k) => `${k} ${p.meta.get(k)}`);
   const head: string[] = [];
-  head.push(`${b('profile ')}  ${file} (${[p.format, ...meta].join(', ')})`);
-  head.push(`${b('metric  ')}  ${metric.label} (${metric.key}), ${describeScope(p, scope)}, total ${formatValue(agg.total, unit)}`);
-  head.push(`${b('source  ')}  ${source}`);
+  head.push(`${b('profile ')}  ${a.file} (${[p.format, ...meta].join(', ')})`);
+  head.push(`${b('metric  ')}  ${a.metric.label} (${a.metric.key}), ${describeScope(p, a.scope)}, total ${formatValue(agg.total, unit)}`);
+  head.push(`${b('source  ')}  ${a.source}`);
   const how = match.segments === 1 ? 'the file name only' : `the last ${match.segments} path segments`;
   head.push(`${b('recorded')}  ${match.recorded} (matched on ${how})`);
   // In a long file the hot lines may be far below the header: name them
-  const hot = [...lines.entries()].filter(([, c]) => c.own > 0).sort((x, y) => y[1].own - x[1].own || x[0] - y[0]).slice(0, 5);
+  const hot = [...a.lines.entries()].filter(([, c]) => c.own > 0).sort((x, y) => y[1].own - x[1].own || x[0] - y[0]).slice(0, 5);
   if (hot.length) head.push(`${b('hottest ')}  own ${hot.map(([l, c]) => `line ${l} ${formatPercent(agg.percent(c.own))}`).join(', ')}`);
   if (match.others.length) head.push(`${b('also    ')}  ${listSome(match.others, 3)} match as well; give a longer path to choose`);
   head.push('');
-  if (functions.length) {
+  if (a.functions.length) {
     const rows = [['total%', 'total', 'own%', 'own', 'function', 'def', 'lines']];
-    for (const f of functions) {
+    for (const f of a.functions) {
       rows.push([
         formatPercent(agg.percent(f.total)),
         formatValue(f.total, unit),
@@ -257,22 +289,34 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
     }
     head.push(...table(rows, ['right', 'right', 'right', 'right', 'left', 'right', 'left']));
   } else {
-    head.push(`  (no ${metric.label} in this file for ${describeScope(p, scope)})`);
+    head.push(`  (no ${a.metric.label} in this file for ${describeScope(p, a.scope)})`);
   }
   head.push('');
-  const maxLine = Math.max(0, ...lines.keys());
-  const w = Math.max(4, String(maxLine).length);
-  head.push(b(`${'own%'.padStart(6)} ${'total%'.padStart(6)} ${'line'.padStart(w)}`));
-  io.out(head.join('\n') + '\n');
+  head.push(b(`${'own%'.padStart(6)} ${'total%'.padStart(6)} ${'line'.padStart(lineWidth(a))}`));
+  return head;
+}
 
-  let n = 0;
-  let buf = '';
-  for await (const text of sourceLines(source)) {
-    n++;
-    const c = lines.get(n);
+function lineWidth(a: Annotation): number {
+  let max = 0;
+  for (const l of a.lines.keys()) if (l > max) max = l;
+  return Math.max(4, String(max).length);
+}
+
+/** The source, streamed, each line behind its gutter; then the profile's lines past its end. */
+async function writeSource(io: Io, a: Annotation, color: boolean): Promise<void> {
+  const { agg, lines } = a;
+  const w = lineWidth(a);
+  const gutter = (c: LineCost | undefined, n: number) => {
     const own = c && c.own !== 0 ? formatPercent(agg.percent(c.own)) : '';
     const total = c && c.total !== 0 ? formatPercent(agg.percent(c.total)) : '';
-    const row = `${own.padStart(6)} ${total.padStart(6)} ${String(n).padStart(w)}  ${text}`;
+    return `${own.padStart(6)} ${total.padStart(6)} ${String(n).padStart(w)}`;
+  };
+  let n = 0;
+  let buf = '';
+  for await (const text of sourceLines(a.source)) {
+    n++;
+    const c = lines.get(n);
+    const row = `${gutter(c, n)}  ${text}`;
     const h = color && c ? heat(agg.percent(c.total)) : '';
     buf += (h ? h + row + RESET : row) + '\n';
     if (buf.length > 65536) {
@@ -280,15 +324,10 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
       buf = '';
     }
   }
-  // Lines the profile has but the file lacks: the source changed since recording, or the profiler misreported
   const beyond = [...lines.keys()].filter((l) => l > n).sort((x, y) => x - y);
   if (beyond.length) {
-    buf += `\nlines past the end of ${source} (${n} lines): the file may have changed since the profile was recorded\n`;
-    for (const l of beyond) {
-      const c = lines.get(l)!;
-      buf += `${formatPercent(agg.percent(c.own)).padStart(6)} ${formatPercent(agg.percent(c.total)).padStart(6)} ${String(l).padStart(w)}\n`;
-    }
+    buf += `\nlines past the end of ${a.source} (${n} lines): the file changed since the profile was recorded, or the profiler reported a wrong line\n`;
+    for (const l of beyond) buf += gutter(lines.get(l), l) + '\n';
   }
   io.out(buf);
-  return finish(io, loaded);
 }
