@@ -4,6 +4,9 @@ import { MojoReader } from './mojo';
 import { CpuprofileReader, detectCpuprofile } from './cpuprofile';
 import { detectPprof, PprofReader } from './pprof';
 import { detectPstats, PstatsReader } from './pstats';
+import { CollapsedReader, looksCollapsed } from './collapsed';
+import { looksPerfScript, PerfScriptReader } from './perf-script';
+import { looksSpeedscope, SpeedscopeReader } from './speedscope';
 import type { ProfileReader } from './types';
 
 /** A profile format: how to recognise it from its first bytes and how to read it. */
@@ -57,6 +60,25 @@ export const FORMATS: FormatSpec[] = [
       return false;
     },
     create: (profile) => new AustinTextReader(profile),
+  },
+  // After austin-text, which claims `# austin:` headers and `P<pid>;T` / `Thread ` samples first.
+  {
+    name: 'speedscope',
+    extensions: ['.speedscope.json'],
+    detect: (head, text) => looksSpeedscope(head, text),
+    create: (profile) => new SpeedscopeReader(profile),
+  },
+  {
+    name: 'perf-script',
+    extensions: ['.perf.txt', '.perf-script'],
+    detect: (head, text) => looksPerfScript(head, text),
+    create: (profile) => new PerfScriptReader(profile),
+  },
+  {
+    name: 'collapsed',
+    extensions: ['.folded', '.collapsed'],
+    detect: (head, text) => looksCollapsed(head, text),
+    create: (profile) => new CollapsedReader(profile),
   },
 ];
 

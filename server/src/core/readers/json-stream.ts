@@ -1,0 +1,451 @@
+/**
+ * An incremental JSON tokenizer over bytes: chunks of any size go in, SAX-like events come out.
+ * It never builds a string of the whole document (V8 caps strings at ~512 MB), keeps state across
+ * chunk boundaries (inside strings, escapes, UTF-8 sequences, numbers and literals), and uses no
+ * recursion, so nesting depth is bounded by memory only.
+ *
+ * Strings are decoded as UTF-8 once complete; `\u` escapes (with surrogate pairs) are re-encoded
+ * to UTF-8 first. A lone surrogate becomes U+FFFD, as TextDecoder would do.
+ */
+
+export interface JsonSink {
+  startObject(): void;
+  endObject(): void;
+  startArray(): void;
+  endArray(): void;
+  key(name: string): void;
+  string(value: string): void;
+  number(value: number): void;
+  literal(value: boolean | null): void;
+}
+
+export interface JsonError {
+  readonly message: string;
+  /** Absolute byte offset of the offending byte (or of the end, for a truncated document). */
+  readonly offset: number;
+}
+
+const enum S {
+  Value,
+  ValueOrEnd, // just after '['
+  KeyOrEnd, // just after '{'
+  Key, // after ',' in an object
+  Colon,
+  After, // after a value inside a container
+  Done,
+  String,
+  Number,
+  Literal,
+  Failed,
+}
+
+const OBJ = 1;
+const ARR = 2;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function isNumberByte(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+}
+
+export class JsonTokenizer {
+  /** Absolute offset of the first byte of the chunk being read. */
+  private base = 0;
+  private state = S.Value;
+  private stack = new Uint8Array(64);
+  private depth = 0;
+  private started = false;
+  // strings
+  private strIsKey = false;
+  private acc = new Uint8Array(256);
+  private accLen = 0;
+  private esc = 0; // 0 none, 1 after '\', 2..5 reading \u hex digits
+  private uHex = 0;
+  private high = 0; // pending high surrogate
+  // numbers and literals
+  private numText = '';
+  private numStart = 0;
+  private litWord = '';
+  private litPos = 0;
+  error: JsonError | undefined;
+
+  constructor(private readonly sink: JsonSink) {}
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.base;
+  }
+
+  /** True once a whole top-level value has been read. */
+  get complete(): boolean {
+    return this.state === S.Done;
+  }
+
+  get failed(): boolean {
+    return this.state === S.Failed;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.state === S.Failed) return;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const n = buf.length;
+    let i = 0;
+    if (!this.started && n > 0) {
+      this.started = true;
+      if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3; // BOM
+    }
+    while (i < n) {
+      switch (this.state) {
+        case S.String:
+          i = this.stringBytes(buf, i);
+          break;
+        case S.Number:
+          i = this.numberBytes(buf, i);
+          break;
+        case S.Literal:
+          i = this.literalBytes(buf, i);
+          break;
+        default: {
+          const c = buf[i];
+          if (c === 32 || c === 10 || c === 13 || c === 9) {
+            i++;
+            continue;
+          }
+          i = this.structural(buf, i, c);
+        }
+      }
+      if (this.failed) return;
+    }
+    this.base += n;
+  }
+
+  /**
+   * No more bytes. Returns undefined when the document was whole, else why it is not (and sets
+   * `error`). A number at the very end of a top-level document is completed here.
+   */
+  end(): JsonError | undefined {
+    if (this.state === S.Failed) return this.error;
+    if (this.state === S.Number && this.depth === 0) {
+      this.finishNumber(this.numText, this.numStart);
+      return this.error;
+    }
+    if (this.state === S.Done) return undefined;
+    let what: string;
+    if (this.state === S.String) what = this.strIsKey ? 'a key' : 'a string';
+    else if (this.state === S.Number || this.state === S.Literal) what = 'a value';
+    else if (this.depth > 0) what = this.stack[this.depth - 1] === OBJ ? 'an object' : 'an array';
+    else return (this.error = { message: 'the file holds no JSON value', offset: this.base });
+    // not stored as `error`: pushing more bytes may still complete the document
+    return { message: `the file ends inside ${what} (the JSON is cut short)`, offset: this.base };
+  }
+
+  private fail(message: string, offset: number): number {
+    this.state = S.Failed;
+    this.error = { message, offset };
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  private afterValue(): void {
+    this.state = this.depth === 0 ? S.Done : S.After;
+  }
+
+  private open(kind: number): void {
+    if (this.depth === this.stack.length) {
+      const s = new Uint8Array(this.depth * 2);
+      s.set(this.stack);
+      this.stack = s;
+    }
+    this.stack[this.depth++] = kind;
+  }
+
+  private structural(buf: Buffer, i: number, c: number): number {
+    const at = this.base + i;
+    if (this.state === S.ValueOrEnd && c === 93 /* ] */) return this.close(ARR, i);
+    if (this.state === S.KeyOrEnd && c === 125 /* } */) return this.close(OBJ, i);
+    switch (this.state) {
+      case S.ValueOrEnd:
+      case S.Value:
+        if (c === 123 /* { */) {
+          this.open(OBJ);
+          this.state = S.KeyOrEnd;
+          this.sink.startObject();
+          return i + 1;
+        }
+        if (c === 91 /* [ */) {
+          this.open(ARR);
+          this.state = S.ValueOrEnd;
+          this.sink.startArray();
+          return i + 1;
+        }
+        if (c === QUOTE) return this.startString(buf, i, false);
+        if ((c >= 48 && c <= 57) || c === 45) return this.startNumber(buf, i);
+        if (c === 116 /* t */ || c === 102 /* f */ || c === 110 /* n */) {
+          this.litWord = c === 116 ? 'true' : c === 102 ? 'false' : 'null';
+          this.litPos = 1;
+          this.state = S.Literal;
+          return i + 1;
+        }
+        return this.fail(`unexpected ${describe(c)} where a JSON value should start`, at);
+      case S.KeyOrEnd:
+      case S.Key:
+        if (c === QUOTE) return this.startString(buf, i, true);
+        return this.fail(`unexpected ${describe(c)} where an object key should start`, at);
+      case S.Colon:
+        if (c === 58 /* : */) {
+          this.state = S.Value;
+          return i + 1;
+        }
+        return this.fail(`expected ':' after an object key, found ${describe(c)}`, at);
+      case S.After: {
+        const top = this.stack[this.depth - 1];
+        if (c === 44 /* , */) {
+          this.state = top === OBJ ? S.Key : S.Value;
+          return i + 1;
+        }
+        if (c === 93 && top === ARR) return this.close(ARR, i);
+        if (c === 125 && top === OBJ) return this.close(OBJ, i);
+        return this.fail(`expected ',' or '${top === OBJ ? '}' : ']'}', found ${describe(c)}`, at);
+      }
+      case S.Done:
+        return this.fail(`unexpected ${describe(c)} after the end of the JSON document`, at);
+      default:
+        return this.fail('internal tokenizer state error', at);
+    }
+  }
+
+  private close(kind: number, i: number): number {
+    this.depth--;
+    if (kind === OBJ) this.sink.endObject();
+    else this.sink.endArray();
+    this.afterValue();
+    return i + 1;
+  }
+
+  private startString(buf: Buffer, i: number, isKey: boolean): number {
+    // fast path: the whole string is in this chunk and has no escapes
+    const n = buf.length;
+    let j = i + 1;
+    while (j < n) {
+      const b = buf[j];
+      if (b === QUOTE) {
+        this.emitString(buf.toString('utf8', i + 1, j), isKey);
+        return j + 1;
+      }
+      if (b === BACKSLASH) break;
+      j++;
+    }
+    this.strIsKey = isKey;
+    this.accLen = 0;
+    this.esc = 0;
+    this.high = 0;
+    this.append(buf, i + 1, j);
+    this.state = S.String;
+    return j;
+  }
+
+  private emitString(s: string, isKey: boolean): void {
+    if (isKey) {
+      this.sink.key(s);
+      this.state = S.Colon;
+    } else {
+      this.sink.string(s);
+      this.afterValue();
+    }
+  }
+
+  private append(buf: Uint8Array, a: number, b: number): void {
+    if (a >= b) return;
+    if (this.high) this.flushHigh();
+    this.reserve(b - a);
+    this.acc.set(buf.subarray(a, b), this.accLen);
+    this.accLen += b - a;
+  }
+
+  private reserve(k: number): void {
+    if (this.accLen + k <= this.acc.length) return;
+    const next = new Uint8Array(Math.max(this.acc.length * 2, this.accLen + k));
+    next.set(this.acc.subarray(0, this.accLen));
+    this.acc = next;
+  }
+
+  private appendCodePoint(cp: number): void {
+    this.reserve(4);
+    const a = this.acc;
+    let k = this.accLen;
+    if (cp < 0x80) a[k++] = cp;
+    else if (cp < 0x800) {
+      a[k++] = 0xc0 | (cp >> 6);
+      a[k++] = 0x80 | (cp & 63);
+    } else if (cp < 0x10000) {
+      a[k++] = 0xe0 | (cp >> 12);
+      a[k++] = 0x80 | ((cp >> 6) & 63);
+      a[k++] = 0x80 | (cp & 63);
+    } else {
+      a[k++] = 0xf0 | (cp >> 18);
+      a[k++] = 0x80 | ((cp >> 12) & 63);
+      a[k++] = 0x80 | ((cp >> 6) & 63);
+      a[k++] = 0x80 | (cp & 63);
+    }
+    this.accLen = k;
+  }
+
+  private flushHigh(): void {
+    this.high = 0;
+    this.appendCodePoint(0xfffd);
+  }
+
+  private codeUnit(u: number): void {
+    if (u >= 0xd800 && u < 0xdc00) {
+      if (this.high) this.flushHigh();
+      this.high = u;
+    } else if (u >= 0xdc00 && u < 0xe000) {
+      if (this.high) {
+        const cp = 0x10000 + ((this.high - 0xd800) << 10) + (u - 0xdc00);
+        this.high = 0;
+        this.appendCodePoint(cp);
+      } else this.appendCodePoint(0xfffd);
+    } else {
+      if (this.high) this.flushHigh();
+      this.appendCodePoint(u);
+    }
+  }
+
+  /** Continues a string that did not fit the fast path (escapes, or a chunk boundary). */
+  private stringBytes(buf: Buffer, i: number): number {
+    const n = buf.length;
+    while (i < n) {
+      if (this.esc === 1) {
+        const c = buf[i++];
+        this.esc = 0;
+        switch (c) {
+          case QUOTE:
+          case BACKSLASH:
+          case 47:
+            this.codeUnit(c);
+            break;
+          case 98:
+            this.codeUnit(8);
+            break;
+          case 102:
+            this.codeUnit(12);
+            break;
+          case 110:
+            this.codeUnit(10);
+            break;
+          case 114:
+            this.codeUnit(13);
+            break;
+          case 116:
+            this.codeUnit(9);
+            break;
+          case 117:
+            this.esc = 2;
+            this.uHex = 0;
+            break;
+          default:
+            return this.fail(`invalid escape '\\${String.fromCharCode(c)}' in a string`, this.base + i - 1);
+        }
+        continue;
+      }
+      if (this.esc >= 2) {
+        const c = buf[i++];
+        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+        if (d < 0) return this.fail('invalid \\u escape in a string', this.base + i - 1);
+        this.uHex = this.uHex * 16 + d;
+        if (++this.esc === 6) {
+          this.esc = 0;
+          this.codeUnit(this.uHex);
+        }
+        continue;
+      }
+      let j = i;
+      while (j < n && buf[j] !== QUOTE && buf[j] !== BACKSLASH) j++;
+      this.append(buf, i, j);
+      if (j === n) return n;
+      if (buf[j] === BACKSLASH) {
+        this.esc = 1;
+        i = j + 1;
+        continue;
+      }
+      if (this.high) this.flushHigh();
+      const s = Buffer.from(this.acc.buffer, 0, this.accLen).toString('utf8');
+      this.emitString(s, this.strIsKey);
+      if (this.acc.length > 65536) this.acc = new Uint8Array(256); // do not keep one huge string's buffer
+      return j + 1;
+    }
+    return n;
+  }
+
+  private startNumber(buf: Buffer, i: number): number {
+    const n = buf.length;
+    let j = i + 1;
+    while (j < n && isNumberByte(buf[j])) j++;
+    this.numStart = this.base + i;
+    if (j < n) {
+      this.finishRange(buf, i, j);
+      return j;
+    }
+    this.numText = buf.toString('latin1', i, j);
+    this.state = S.Number;
+    return n;
+  }
+
+  private numberBytes(buf: Buffer, i: number): number {
+    const n = buf.length;
+    let j = i;
+    while (j < n && isNumberByte(buf[j])) j++;
+    this.numText += buf.toString('latin1', i, j);
+    if (j < n) this.finishNumber(this.numText, this.numStart);
+    return j;
+  }
+
+  /** A number wholly inside buf[a, b): plain integers are read without making a string. */
+  private finishRange(buf: Buffer, a: number, b: number): void {
+    let k = a;
+    const neg = buf[k] === 45;
+    if (neg) k++;
+    if (b - k > 0 && b - k <= 15) {
+      let v = 0;
+      for (; k < b; k++) {
+        const d = buf[k] - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (k === b) {
+        this.sink.number(neg ? -v : v);
+        this.afterValue();
+        return;
+      }
+    }
+    this.finishNumber(buf.toString('latin1', a, b), this.base + a);
+  }
+
+  private finishNumber(text: string, at: number): void {
+    const v = text === '' || text === '-' ? NaN : Number(text);
+    if (Number.isNaN(v)) {
+      this.fail(`invalid number '${text.slice(0, 40)}'`, at);
+      return;
+    }
+    this.sink.number(v);
+    this.afterValue();
+  }
+
+  private literalBytes(buf: Buffer, i: number): number {
+    const n = buf.length;
+    const w = this.litWord;
+    while (i < n && this.litPos < w.length) {
+      if (buf[i] !== w.charCodeAt(this.litPos)) return this.fail(`invalid literal (expected '${w}')`, this.base + i);
+      i++;
+      this.litPos++;
+    }
+    if (this.litPos === w.length) {
+      this.sink.literal(w === 'true' ? true : w === 'false' ? false : null);
+      this.afterValue();
+    }
+    return i;
+  }
+}
+
+function describe(c: number): string {
+  return c >= 33 && c < 127 ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
+}

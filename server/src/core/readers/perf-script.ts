@@ -1,0 +1,327 @@
+import type { MetricDef } from '../model';
+import { Profile } from '../model';
+import { LineSplitter } from './line-splitter';
+import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+
+/**
+ * `perf script` text: one block per sample, separated by blank lines. A header line
+ * (`comm [pid/]tid [cpu] time: [period] event: [ip sym (dso)]`) is followed by the call chain,
+ * leaf first, one `\t addr sym+0xoff (dso)` line per frame. With `-F +srcline` each frame line is
+ * followed by its source line (`  hotloop.c:8`, `  msort.c:92 (inlined)`, `  ??:0`,
+ * `  [kernel.kallsyms][addr]`). perf 6.1 prints inlined frames without `(dso)`.
+ *
+ * Mapping:
+ * - name = symbol without `+0x..`; file/line from the srcline when it names one (kind 'source');
+ *   otherwise the frame maps to no source: file = its dso (`[kernel.kallsyms]`, the binary; an
+ *   inlined frame takes the dso of the next frame at the same address), line 0, kind 'synthetic'.
+ * - Stacks are reversed to root first. pid/tid from the header; with only one number (perf's
+ *   default `tid` field) the process id is unknown and left ''. The thread label is comm.
+ * - Metrics: `samples` (count), plus the summed period of the first event when headers carry
+ *   one: key `cpu` in nanoseconds for cpu-clock/task-clock, else key `period` (count, labelled
+ *   with the event). A header without a period counts 1 sample and 0 period.
+ * - Blank-line terminated blocks are final, so a growing file can be continued. A last block with
+ *   no blank line after it is read at `end()` with an issue (its stack may be cut).
+ */
+
+const HEADER =
+  /^\s*(\S.*?)\s+(-?\d+)(?:\/(-?\d+))?\s+(?:\[(\d+)\]\s+)?(\d+\.\d+):(?:\s+(\d+))?(?:\s+(\S+?):)?(?:\s+(.*?))?\s*$/;
+const FRAME = /^\s*([0-9a-fA-F]+)\s+(.+?)\s*$/;
+const SYMOFF = /\+0x[0-9a-fA-F]+$/;
+const SRCLINE = /^(.*):(\d+)$/;
+
+interface RawFrame {
+  addr: string;
+  sym: string;
+  dso: string | undefined;
+  src: string | undefined;
+}
+
+interface Header {
+  comm: string;
+  pid: string;
+  tid: string;
+  period: number | undefined;
+  event: string;
+  line: number;
+  offset: number;
+}
+
+/** The header of a sample block, or undefined when the line is not one. */
+export function parsePerfHeader(text: string): Omit<Header, 'line' | 'offset'> & { ip: string | undefined } | undefined {
+  const m = HEADER.exec(text);
+  if (!m) return undefined;
+  const tid = m[3] ?? m[2];
+  return {
+    comm: m[1],
+    pid: m[3] !== undefined ? m[2] : '',
+    tid,
+    period: m[6] !== undefined ? Number(m[6]) : undefined,
+    event: m[7] ?? '',
+    ip: m[8] || undefined,
+  };
+}
+
+function parseFrameText(text: string): RawFrame | undefined {
+  const m = FRAME.exec(text);
+  if (!m) return undefined;
+  let rest = m[2];
+  let dso: string | undefined;
+  if (rest.endsWith(')')) {
+    const open = rest.lastIndexOf(' (');
+    if (open > 0) {
+      dso = rest.slice(open + 2, -1);
+      rest = rest.slice(0, open).trimEnd();
+      if (dso === 'inlined') dso = undefined;
+    }
+  }
+  return { addr: m[1], sym: rest.replace(SYMOFF, ''), dso, src: undefined };
+}
+
+function metricFor(event: string): MetricDef {
+  if (/^(cpu-clock|task-clock)\b/.test(event)) return { key: 'cpu', label: 'CPU time', unit: 'nanoseconds' };
+  return { key: 'period', label: `${event || 'event'} period`, unit: 'count' };
+}
+
+export class PerfScriptReader implements ProfileReader {
+  readonly format = 'perf-script';
+  private readonly log = new IssueLog();
+  private readonly lines: LineSplitter;
+  private header: Header | null = null;
+  private frames: RawFrame[] = [];
+  /** True while the last line was a frame line whose srcline may follow. */
+  private srclineOpen = false;
+  private metricsSet = false;
+  private hasPeriod = false;
+  private event = '';
+  private values = new Float64Array(1);
+  private ids = new Int32Array(128);
+  /** `sym \0 dso \0 srcline` -> frame id: most frames repeat, parsing them once is enough. */
+  private readonly frameCache = new Map<string, number>();
+  private bad: { index: number; line: number; count: number } | null = null;
+  private otherEvent = false;
+  consumed = 0;
+  failed = false;
+
+  constructor(readonly profile: Profile = new Profile()) {
+    profile.format = this.format;
+    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line));
+  }
+
+  get issues(): readonly ReadIssue[] {
+    return this.log.issues;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.dropTail();
+    this.lines.push(chunk);
+  }
+
+  end(): void {
+    this.dropTail();
+    const h = this.header;
+    if (h) {
+      // Read the unterminated block as it is, but keep it open: if the file grows, `push` takes
+      // this back and the block is read whole once its blank line arrives.
+      const node = this.commit(h, this.frames);
+      const issue: ReadIssue = {
+        message: `the file ends inside the sample starting at line ${h.line} (no blank line after it); its stack may be cut`,
+        offset: h.offset,
+        line: h.line,
+        fatal: false,
+      };
+      this.log.add(issue);
+      this.tail = { issue, node, values: Float64Array.from(this.values) };
+      return;
+    }
+    const rest = this.lines.rest;
+    if (!rest) return;
+    const issue: ReadIssue = {
+      message: `line ${rest.line} is incomplete (no newline at the end of the file); it was ignored`,
+      offset: rest.offset,
+      line: rest.line,
+      fatal: false,
+    };
+    this.log.add(issue);
+    this.tail = { issue, node: -1, values: new Float64Array(0) };
+  }
+
+  /** What `end()` read of a possibly unfinished tail, undone when more bytes arrive. */
+  private tail: { issue: ReadIssue; node: number; values: Float64Array } | null = null;
+
+  private dropTail(): void {
+    const t = this.tail;
+    if (!t) return;
+    this.tail = null;
+    const i = this.log.issues.indexOf(t.issue);
+    if (i >= 0) this.log.issues.splice(i, 1);
+    if (t.node >= 0) {
+      for (let k = 0; k < t.values.length; k++) t.values[k] = -t.values[k];
+      this.profile.add(t.node, t.values);
+    }
+  }
+
+  private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
+    if (e > s && buf[e - 1] === 13) e--;
+    let blank = true;
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      if (c !== 32 && c !== 9) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) {
+      if (this.header) this.finishBlock();
+      this.consumed = offset + (e - s) + 1;
+      return;
+    }
+    const text = buf.toString('utf8', s, e);
+    if (this.header) {
+      if (text.charCodeAt(0) === 9 /* \t */) {
+        const f = parseFrameText(text);
+        if (f) {
+          this.frames.push(f);
+          this.srclineOpen = true;
+          return;
+        }
+      } else if (text.charCodeAt(0) === 32) {
+        if (this.srclineOpen && this.frames.length > 0) {
+          this.frames[this.frames.length - 1].src = text.trim();
+          this.srclineOpen = false;
+          return;
+        }
+        const f = parseFrameText(text);
+        if (f) {
+          this.frames.push(f);
+          this.srclineOpen = true;
+          return;
+        }
+      }
+      // no blank line between samples: perf script without call chains prints one line each
+      this.finishBlock();
+      this.consumed = offset;
+    }
+    if (text.charCodeAt(0) === 35 /* # */) {
+      this.consumed = offset + (e - s) + 1;
+      return;
+    }
+    const h = parsePerfHeader(text);
+    if (!h) {
+      this.badLine(lineNo, offset);
+      this.consumed = offset + (e - s) + 1;
+      return;
+    }
+    this.header = { comm: h.comm, pid: h.pid, tid: h.tid, period: h.period, event: h.event, line: lineNo, offset };
+    this.frames = [];
+    this.srclineOpen = false;
+    if (h.ip) {
+      const f = parseFrameText(`\t${h.ip}`);
+      if (f) this.frames.push(f);
+    }
+  }
+
+  private finishBlock(): void {
+    const h = this.header!;
+    this.commit(h, this.frames);
+    this.header = null;
+    this.frames = [];
+    this.srclineOpen = false;
+  }
+
+  private setMetrics(h: Header): void {
+    this.metricsSet = true;
+    this.event = h.event;
+    this.hasPeriod = h.period !== undefined;
+    const defs: MetricDef[] = [{ key: 'samples', label: 'samples', unit: 'count' }];
+    if (this.hasPeriod) defs.push(metricFor(h.event));
+    this.profile.setMetrics(defs);
+    this.values = new Float64Array(defs.length);
+    if (h.event) this.profile.setMeta('event', h.event);
+  }
+
+  private sampleValues(h: Header): Float64Array {
+    const v = this.values;
+    v[0] = 1;
+    if (this.hasPeriod) {
+      if (h.event !== this.event && !this.otherEvent) {
+        this.otherEvent = true;
+        this.log.add({
+          message: `line ${h.line}: a second event (${h.event}) after ${this.event}; its samples are counted, its periods are not summed with ${this.event}'s`,
+          offset: h.offset,
+          line: h.line,
+          fatal: false,
+        });
+      }
+      v[1] = h.event === this.event ? (h.period ?? 0) : 0;
+    }
+    return v;
+  }
+
+  private commit(h: Header, frames: RawFrame[]): number {
+    if (!this.metricsSet) this.setMetrics(h);
+    const p = this.profile;
+    const t = p.thread(h.pid, h.tid, '', `${h.comm} ${h.tid}`);
+    const n = frames.length;
+    if (this.ids.length < n) this.ids = new Int32Array(n * 2);
+    // leaf first in the file, root first in the model
+    for (let i = 0; i < n; i++) this.ids[n - 1 - i] = this.frameId(frames, i);
+    const node = n === 0 ? p.root(t) : p.path(t, this.ids, n);
+    p.add(node, this.sampleValues(h));
+    return node;
+  }
+
+  private frameId(frames: RawFrame[], i: number): number {
+    const f = frames[i];
+    let dso = f.dso;
+    if (dso === undefined) {
+      // an inlined frame: it lives in the dso of the next frame at the same address
+      for (let j = i + 1; j < frames.length && frames[j].addr === f.addr; j++) {
+        if (frames[j].dso !== undefined) {
+          dso = frames[j].dso;
+          break;
+        }
+      }
+    }
+    const key = `${f.sym}\u0000${dso ?? ''}\u0000${f.src ?? ''}`;
+    let id = this.frameCache.get(key);
+    if (id !== undefined) return id;
+    const src = f.src ? SRCLINE.exec(f.src.replace(/\s+\(inlined\)$/, '')) : null;
+    if (src && src[1] !== '' && src[1] !== '??' && Number(src[2]) > 0) {
+      id = this.profile.frame(src[1], f.sym, Number(src[2]));
+    } else {
+      id = this.profile.frame(dso ?? '', f.sym, 0, { kind: 'synthetic' });
+    }
+    this.frameCache.set(key, id);
+    return id;
+  }
+
+  private badLine(lineNo: number, offset: number): void {
+    if (this.bad) {
+      this.bad.count++;
+      const issue = this.log.issues[this.bad.index];
+      if (issue) {
+        this.log.issues[this.bad.index] = {
+          ...issue,
+          message: `line ${this.bad.line} is not a perf script sample header; ${this.bad.count} such lines were skipped`,
+        };
+      }
+      return;
+    }
+    this.bad = { index: this.log.issues.length, line: lineNo, count: 1 };
+    this.log.add({ message: `line ${lineNo} is not a perf script sample header; it was skipped`, offset, line: lineNo, fatal: false });
+  }
+}
+
+/** Content detection: the first line that is not a `#` comment is a sample header. */
+export function looksPerfScript(_head: Uint8Array, text: string): boolean {
+  const lines = text.split('\n');
+  for (let i = 0; i < Math.min(lines.length, 64); i++) {
+    const line = lines[i];
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    if (!parsePerfHeader(line.replace(/\r$/, ''))) return false;
+    const next = lines[i + 1];
+    // a call chain line, a blank line, or (no call chains) another header; or the head ends here
+    return next === undefined || next.trim() === '' || /^\s+[0-9a-fA-F]+\s/.test(next) || parsePerfHeader(next) !== undefined;
+  }
+  return false;
+}
