@@ -215,6 +215,22 @@ describe('real Austin 3.7.0 MOJO recordings (answer keys ±0.1 pp)', () => {
     expect(a.percent(a.lineOwn[mine[0]])).toBeCloseTo(3.6, 1);
   });
 
+  it('own values of all lines add up to the total of the samples that have frames', () => {
+    for (const name of RECORDINGS) {
+      const p = read(load(recorded(name))).profile;
+      for (const m of p.metrics) {
+        const a = aggregate(p, {}, m.key);
+        const mi = p.metricIndex(m.key);
+        let frameless = 0;
+        for (const t of p.threads) frameless += p.nodeSelf[p.root(t.index) * p.metricsPerNode + mi];
+        const own = a.lineOwn.reduce((x, y) => x + y, 0);
+        expect(own, `${name} ${m.key}`).toBeCloseTo(a.total - frameless, 3);
+        // once per sample: no line's total exceeds the scope total
+        expect(Math.max(...a.lineTotal), `${name} ${m.key}`).toBeLessThanOrEqual(a.total + 1e-6);
+      }
+    }
+  });
+
   it('keeps columns and end lines, which only MOJO carries', () => {
     const p = read(load(recorded('austin3-wall.mojo'))).profile;
     let withColumns = 0;

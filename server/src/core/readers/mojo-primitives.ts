@@ -124,6 +124,7 @@ export class ThreadSlot {
     readonly iid: number,
     readonly tidBytes: Uint8Array,
     readonly tid: string,
+    readonly tables: PidTables,
   ) {}
 }
 

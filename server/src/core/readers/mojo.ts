@@ -384,11 +384,11 @@ export class MojoReader implements ProfileReader {
     let slot = this.slots.get(h) ?? null;
     while (slot && !(slot.pid === pid && slot.iid === iid && sameBytes(slot.tidBytes, buf, a, z))) slot = slot.next;
     if (!slot) {
-      slot = new ThreadSlot(pid, iid, buf.slice(a, z), utf8.decode(buf.subarray(a, z)));
+      slot = new ThreadSlot(pid, iid, buf.slice(a, z), utf8.decode(buf.subarray(a, z)), this.tablesOf(pid));
       slot.next = this.slots.get(h) ?? null;
       this.slots.set(h, slot);
     }
-    if (!this.tablesFor(pid)) this.tablesByPid.set(pid, (this.tables = new PidTables()));
+    this.tables = slot.tables;
     this.slot = slot;
     this.sampleOffset = offset;
     this.depth = 0;
@@ -400,19 +400,16 @@ export class MojoReader implements ProfileReader {
     this.inTask = false;
   }
 
-  /** Selects the tables of a pid; false when it has none yet. */
-  private tablesFor(pid: number): boolean {
-    const t = this.tablesByPid.get(pid);
+  /** The string and frame tables of a process. */
+  private tablesOf(pid: number): PidTables {
+    let t = this.tablesByPid.get(pid);
     if (!t) {
-      // frames defined before any STACK (never seen in practice) belong to the first process
-      if (this.tablesByPid.size === 0 && (this.tables.strings.size > 0 || this.eventCounts[FRAME] > 0)) {
-        this.tablesByPid.set(pid, this.tables);
-        return true;
-      }
-      return false;
+      // definitions before any STACK (never seen in practice) belong to the first process
+      const early = this.tablesByPid.size === 0 && (this.tables.strings.size > 0 || this.eventCounts[FRAME] > 0);
+      t = early ? this.tables : new PidTables();
+      this.tablesByPid.set(pid, t);
     }
-    this.tables = t;
-    return true;
+    return t;
   }
 
   /** Adds the open sample to the profile when it has the metrics its mode needs. */
