@@ -40,7 +40,7 @@ export async function loadProfile(
   }
   try {
     const chunkSize = opts.chunkSize ?? CHUNK_BYTES;
-    const buf = Buffer.allocUnsafe(Math.max(chunkSize, HEAD_BYTES));
+    let buf = Buffer.allocUnsafe(Math.max(chunkSize, HEAD_BYTES));
     let pos = 0;
     const first = await fh.read(buf, 0, buf.length, 0);
     if (first.bytesRead === 0) throw new ProfileError(file, 'the file is empty', 0);
@@ -54,6 +54,8 @@ export async function loadProfile(
       pos += n;
       if (reader.failed) break;
       await opts.onProgress?.(pos);
+      // A fresh buffer per chunk: readers may keep views of what they were given (see ProfileReader.push).
+      buf = Buffer.allocUnsafe(chunkSize);
       n = (await fh.read(buf, 0, chunkSize, pos)).bytesRead;
     }
     reader.end();

@@ -18,6 +18,7 @@ export interface ReadIssue {
 export interface ProfileReader {
   readonly format: string;
   readonly profile: Profile;
+  /** Feeds the next bytes. The reader may keep views of `chunk`: never modify or reuse it after pushing. */
   push(chunk: Uint8Array): void;
   /** No more bytes: flush what can be completed and report a half-written tail. */
   end(): void;
