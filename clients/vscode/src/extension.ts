@@ -1,0 +1,49 @@
+// The VS Code client is declarations: how to start the bundled server, which documents it sees,
+// which settings it reads, and the few things LSP cannot express (palette commands with pickers,
+// a status item, line heat). Everything a Neovim user would also need lives in the server.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LineHeatNotification, StatusNotification, type LineHeatParams, type StatusParams } from '../../../server/src/protocol';
+import { registerCommands } from './commands';
+import { LineHeatPainter } from './heat';
+import { StatusItem } from './status';
+
+/** The languages whose files profiles point into; the server annotates any file a profile touches. */
+export const LANGUAGES = ['python', 'javascript', 'typescript', 'c', 'cpp'];
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  // The same bundle as the `flamelens` bin: main.ts starts the server when it sees --node-ipc.
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
+    // The server pulls `flamelens` with workspace/configuration and takes the same object at start.
+    synchronize: { configurationSection: 'flamelens' },
+    initializationOptions: () => settingsObject(),
+  };
+  client = new LanguageClient('flamelens', 'flamelens', serverOptions, clientOptions);
+
+  const status = new StatusItem();
+  const heat = new LineHeatPainter();
+  context.subscriptions.push(status, heat, registerCommands(() => client));
+  context.subscriptions.push(
+    client.onNotification(StatusNotification, (params: StatusParams) => status.update(params)),
+    client.onNotification(LineHeatNotification, (params: LineHeatParams) => heat.update(params)),
+  );
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
+
+/** The `flamelens` section as a plain object (the configuration object also carries methods). */
+function settingsObject(): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('flamelens'))) as Record<string, unknown>;
+}

@@ -1,0 +1,63 @@
+// Line heat: a background tint per line from `flamelens/lineHeat`. A few fixed buckets rather than
+// one decoration type per line: decoration types are costly, and four steps read well. The colours
+// are contributed theme colours (package.json) whose alpha is capped at 0.35, so text stays legible
+// in light, dark and high-contrast themes and users can override them.
+import * as vscode from 'vscode';
+import type { LineHeat, LineHeatParams } from '../../../server/src/protocol';
+
+const BUCKETS = 4;
+
+/** Bucket 0..BUCKETS-1 for a heat in (0, 1]: equal quarters of the hottest line's share. */
+export function heatBucket(heat: number): number {
+  return Math.min(BUCKETS - 1, Math.max(0, Math.ceil(heat * BUCKETS) - 1));
+}
+
+export class LineHeatPainter implements vscode.Disposable {
+  private readonly types = Array.from({ length: BUCKETS }, (_, i) =>
+    vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor(`flamelens.lineHeat${i + 1}`),
+      // Only the hotter half marks the scrollbar, so a long file shows where its hot spots are.
+      ...(i >= BUCKETS / 2
+        ? { overviewRulerColor: new vscode.ThemeColor(`flamelens.lineHeat${i + 1}`), overviewRulerLane: vscode.OverviewRulerLane.Right }
+        : {}),
+    }),
+  );
+  /** Latest heat per document URI (string form, as the server sends it). */
+  private readonly byUri = new Map<string, LineHeat[]>();
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    this.subscriptions = [
+      vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.paint(e))),
+      vscode.workspace.onDidCloseTextDocument((d) => this.byUri.delete(d.uri.toString())),
+    ];
+  }
+
+  update(params: LineHeatParams): void {
+    // Normalise through Uri so that the server's spelling (e.g. escaped characters) matches VS Code's.
+    const key = vscode.Uri.parse(params.uri).toString();
+    if (params.lines.length === 0) this.byUri.delete(key);
+    else this.byUri.set(key, params.lines);
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === key) this.paint(editor);
+    }
+  }
+
+  private paint(editor: vscode.TextEditor): void {
+    const lines = this.byUri.get(editor.document.uri.toString()) ?? [];
+    const ranges: vscode.Range[][] = Array.from({ length: BUCKETS }, () => []);
+    const last = editor.document.lineCount - 1;
+    for (const l of lines) {
+      if (!(l.heat > 0) || l.line < 0 || l.line > last) continue;
+      ranges[heatBucket(l.heat)].push(new vscode.Range(l.line, 0, l.line, 0));
+    }
+    this.types.forEach((t, i) => editor.setDecorations(t, ranges[i]));
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    this.types.forEach((t) => t.dispose());
+    this.byUri.clear();
+  }
+}

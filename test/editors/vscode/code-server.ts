@@ -1,0 +1,141 @@
+// Real VS Code for tests: code-server (installed by scripts/setup-code-server.sh) serving a
+// workspace on 127.0.0.1, driven through Debian's Chromium with playwright-core.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const run = promisify(execFile);
+// Page functions run in the browser; the project's tsconfig has no DOM library.
+declare const document: { querySelectorAll(selector: string): ArrayLike<{ innerText: string }> };
+
+export const REPO = resolve(__dirname, '..', '..', '..');
+export const CODE_SERVER = process.env.FLAMELENS_CODE_SERVER ?? join(REPO, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
+export const CHROMIUM = process.env.FLAMELENS_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Flags that work for headless Chromium in containers and CI machines (no GPU, no sandbox). */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+
+/** Why the real-editor test cannot run here, or undefined when it can. */
+export function missingPrerequisites(): string | undefined {
+  const missing = [
+    existsSync(CODE_SERVER) ? '' : `code-server (${CODE_SERVER})`,
+    existsSync(CHROMIUM) ? '' : `chromium (${CHROMIUM})`,
+  ].filter(Boolean);
+  if (missing.length === 0) return undefined;
+  return `missing ${missing.join(' and ')}: run scripts/setup-code-server.sh (npm test runs it as pretest)`;
+}
+
+export interface Profile {
+  /** --user-data-dir */
+  user: string;
+  /** --extensions-dir */
+  extensions: string;
+}
+
+/** A fresh user-data and extensions directory with the given User/settings.json. */
+export function freshProfile(dir: string, settings: Record<string, unknown>): Profile {
+  const user = join(dir, 'user');
+  const extensions = join(dir, 'extensions');
+  mkdirSync(join(user, 'User'), { recursive: true });
+  mkdirSync(extensions, { recursive: true });
+  writeFileSync(join(user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  return { user, extensions };
+}
+
+export async function installExtension(profile: Profile, vsix: string): Promise<string> {
+  const { stdout } = await run(
+    CODE_SERVER,
+    ['--user-data-dir', profile.user, '--extensions-dir', profile.extensions, '--install-extension', vsix],
+    { timeout: 60_000 },
+  );
+  return stdout;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? ok(addr.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+export interface CodeServer {
+  url: string;
+  /** Everything code-server printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts code-server on a free local port and resolves once it listens. */
+export async function startCodeServer(profile: Profile, workspace: string): Promise<CodeServer> {
+  const port = await freePort();
+  const args = [
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--user-data-dir', profile.user,
+    '--extensions-dir', profile.extensions,
+    workspace,
+  ];
+  // Its own process group, so that stop() also ends the extension host and the language server.
+  const child: ChildProcess = spawn(CODE_SERVER, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  await new Promise<void>((ok, fail) => {
+    const onData = () => {
+      if (/HTTP server listening on/.test(log)) {
+        child.stdout?.off('data', onData);
+        ok();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`code-server exited with ${code} before listening:\n${log}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((ok) => child.once('exit', ok));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await exited;
+  };
+  return { url: `http://127.0.0.1:${port}/`, output: () => log, stop };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Resolves once some element matching `selector` has text containing `text` (or matching it). */
+export async function waitForText(page: Page, selector: string, text: string | RegExp, timeout = 60_000): Promise<string> {
+  const source = typeof text === 'string' ? { s: text } : { r: text.source, f: text.flags };
+  const handle = await page.waitForFunction(
+    ([sel, t]) => {
+      const match = (s: string) => ('s' in t ? s.includes(t.s as string) : new RegExp(t.r as string, t.f as string).test(s));
+      // Monaco renders spaces as no-break spaces.
+      return Array.from(document.querySelectorAll(sel), (e) => e.innerText.replace(/\u00a0/g, ' ')).find(match) ?? false;
+    },
+    [selector, source] as const,
+    { timeout },
+  );
+  return (await handle.jsonValue()) as string;
+}
