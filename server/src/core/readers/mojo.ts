@@ -342,7 +342,7 @@ export class MojoReader implements ProfileReader {
           ? `event ${MOJO_EVENTS[ev]} (${ev}), which MOJO v${this.version} does not define`
           : `unknown event id ${ev}`;
     // What came before stays: the open sample counts if it already has its metrics.
-    this.finishSample(true);
+    if (this.slot && this.sampleComplete()) this.finishSample(true);
     this.fatal(`corrupt MOJO data at byte ${offset}: ${what}`, offset);
   }
 
@@ -412,25 +412,32 @@ export class MojoReader implements ProfileReader {
     return t;
   }
 
+  /** Whether the open sample has the metrics its mode needs (decides the metrics on the first call). */
+  private sampleComplete(): boolean {
+    if (!this.layout) this.decideLayout();
+    const layout = this.layout;
+    return layout === 'memory' ? this.hasMem : layout === 'full' ? this.hasTime && this.hasMem : this.hasTime;
+  }
+
   /** Adds the open sample to the profile when it has the metrics its mode needs. */
   private finishSample(atEnd: boolean): void {
     const slot = this.slot;
     if (!slot) return;
     this.slot = null;
-    if (!this.layout) this.decideLayout();
-    const layout = this.layout!;
-    const complete =
-      layout === 'memory' ? this.hasMem : layout === 'full' ? this.hasTime && this.hasMem : this.hasTime;
-    if (!complete) {
+    if (!this.sampleComplete()) {
+      const layout = this.layout;
       this.log.add({
         message: atEnd
-          ? `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it was dropped`
+          ? `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`
           : `the sample at byte ${this.sampleOffset} has no ${layout === 'memory' ? 'memory' : 'time'} metric; it was skipped`,
         offset: this.sampleOffset,
         fatal: false,
       });
+      // A file that is still being written may complete it: keep it open.
+      if (atEnd) this.slot = slot;
       return;
     }
+    const layout = this.layout;
     const v = this.values;
     const t = this.time;
     const m = this.mem;
