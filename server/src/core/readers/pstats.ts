@@ -28,6 +28,10 @@ import { META } from './meta-keys';
 export interface PstatsCaller {
   /** The calling function (model function id). */
   readonly funcId: number;
+  /** The caller's pstats key as recorded. */
+  readonly file: string;
+  readonly line: number;
+  readonly name: string;
   readonly calls: number;
   readonly primitiveCalls: number;
   /** Seconds spent in the callee itself when called from here (NaN for the old `profile` module, which only counts). */
@@ -233,7 +237,7 @@ export class PstatsReader extends BufferedReader {
         p.add(p.path(thread, pair, 2), values);
         restTime -= tt;
         restCalls -= c.nc;
-        callers.push({ funcId: p.frameFunc[g], calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct });
+        callers.push({ funcId: p.frameFunc[g], ...c.key, calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct });
       }
       // Calls from outside the profile (the top-level entry) and float rounding of the sum:
       // what the callers do not account for stays on f alone.
