@@ -8,6 +8,7 @@ import {
   type Connection,
   MessageType,
   type Range,
+  ShowMessageNotification,
   ShowMessageRequest,
 } from 'vscode-languageserver/node';
 import type { LineHeatParams, StatusParams } from './protocol';
@@ -60,10 +61,9 @@ export class ConnectionLspClient implements LspClient {
   }
 
   showMessage(type: 'error' | 'warning' | 'info', message: string): void {
-    const w = this.connection.window;
-    if (type === 'error') w.showErrorMessage(message);
-    else if (type === 'warning') w.showWarningMessage(message);
-    else w.showInformationMessage(message);
+    // A notification, not connection.window.show*Message: those send a request that waits for an answer.
+    const t = type === 'error' ? MessageType.Error : type === 'warning' ? MessageType.Warning : MessageType.Info;
+    void this.connection.sendNotification(ShowMessageNotification.type, { type: t, message });
   }
 
   async showMessageRequest(message: string, items: string[]): Promise<string | undefined> {

@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection,
+  type MessageConnection,
   type ProtocolConnection,
   StreamMessageReader,
   StreamMessageWriter,
@@ -121,7 +122,9 @@ export class TestClient {
         return true;
       });
     };
-    connection.onRequest((method, params) => {
+    // the catch-all handlers exist at runtime but not in ProtocolConnection's typings
+    const raw = connection as unknown as MessageConnection;
+    raw.onRequest((method: string, params: unknown) => {
       record('request', method, params);
       switch (method) {
         case 'workspace/configuration':
@@ -137,7 +140,7 @@ export class TestClient {
           return null;
       }
     });
-    connection.onNotification((method, params) => record('notification', method, params));
+    raw.onNotification((method: string, params: unknown) => record('notification', method, params));
   }
 
   static async start(ws: Workspace, opts: StartOptions = {}): Promise<TestClient> {

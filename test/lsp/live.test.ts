@@ -1,0 +1,117 @@
+// A profile written while the server watches it, and sources edited while annotated.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { aggregate } from '../../server/src/core/aggregate';
+import { formatPercent } from '../../server/src/core/format';
+import { loadProfile } from '../../server/src/core/load';
+import type { StatusParams } from '../../server/src/protocol';
+import { recorded } from '../helpers/paths';
+import { hintAt, labelOf, makeWorkspace, TestClient } from './harness';
+
+const CPU = recorded('austin3-cpu.austin');
+
+let c: TestClient | undefined;
+afterEach(async () => {
+  await c?.dispose();
+  c = undefined;
+});
+
+/** Expected hint labels of pricing.py from a one-shot read of the whole file. */
+async function oneShotLabels(file: string): Promise<Map<number, string>> {
+  const { profile } = await loadProfile(file);
+  const agg = aggregate(profile);
+  const out = new Map<number, string>();
+  for (let id = 0; id < profile.lineCount; id++) {
+    const k = profile.lineKey(id);
+    if (!k.file.endsWith('/shop/pricing.py') || agg.percent(agg.lineTotal[id]) < 0.5) continue;
+    out.set(k.line - 1, `${formatPercent(agg.percent(agg.lineTotal[id]))} · own ${formatPercent(agg.percent(agg.lineOwn[id]))}`);
+  }
+  return out;
+}
+
+describe('a profile that grows while it is watched', () => {
+  it('is read incrementally, refreshes the editor, and ends equal to a one-shot read', async () => {
+    const bytes = readFileSync(CPU);
+    // Arbitrary cut points, several of them inside a line (and one inside the split record at 1477).
+    const cuts = [37, 1000, 150_001, 400_003, 777_777, 1_200_000, 1_650_123, bytes.length];
+    expect(bytes.subarray(0, 150_001).toString('latin1').endsWith('\n')).toBe(false);
+    const ws = makeWorkspace({ 'live.austin': bytes.subarray(0, cuts[0]) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    const uri = await c.open('shop/pricing.py');
+    let refreshes = 0;
+    for (let i = 1; i < cuts.length; i++) {
+      const from = c.mark();
+      appendFileSync(ws.path('live.austin'), bytes.subarray(cuts[i - 1], cuts[i]));
+      if (cuts[i] < 1000) continue; // header only: nothing to show yet
+      await c.waitForRequest('workspace/inlayHint/refresh', from);
+      refreshes++;
+    }
+    expect(refreshes).toBeGreaterThanOrEqual(cuts.length - 2);
+    const { profile } = await loadProfile(CPU);
+    const samples = profile.metricSum('samples');
+    await c.waitForNotification<StatusParams>('flamelens/status', (s) => s.samples === samples && !s.loading);
+    const expected = await oneShotLabels(CPU);
+    const hints = await c.inlayHints(uri);
+    expect(new Map(hints.map((h) => [h.position.line, labelOf(h)]))).toEqual(expected);
+    // nothing was reported: the half-written records only waited for their end
+    expect(c.notifications('window/showMessage')).toEqual([]);
+  });
+
+  it('reads a file truncated and rewritten from the start', async () => {
+    const wall = readFileSync(recorded('austin3-wall.austin'));
+    const ws = makeWorkspace({ 'run.austin': readFileSync(CPU) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    await c.ready('run.austin');
+    const from = c.mark();
+    // the same file name now holds a wall-time recording: a new run, not growth
+    ws.write('run.austin', wall);
+    const { profile } = await loadProfile(recorded('austin3-wall.austin'));
+    const s = await c.waitForNotification<StatusParams>('flamelens/status', (x) => x.metric === 'wall' && !x.loading && x.samples === profile.metricSum('samples'), from);
+    expect(s.profile).toBe(ws.path('run.austin'));
+    const uri = await c.open('shop/pricing.py');
+    // answer key: pricing.py:28 own 5.87 % of wall time
+    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/· own 5\.9%$/);
+  });
+});
+
+describe('annotations follow edits', () => {
+  it('moves a hint down when lines are inserted above it and drops it when its line is deleted', async () => {
+    const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    await c.ready();
+    const uri = await c.open('shop/pricing.py');
+    const before = labelOf(hintAt(await c.inlayHints(uri), 27));
+    expect(before).toMatch(/own 14\.1%/);
+    const lensBefore = (await c.codeLenses(uri)).find((l) => l.command?.title.includes('total') && l.range.start.line === 24);
+    expect(lensBefore).toBeDefined();
+
+    // three lines inserted at the top of line_total's body (line 26)
+    await c.change(uri, { start: { line: 25, character: 0 }, end: { line: 25, character: 0 } }, '    # a\n    # b\n    # c\n');
+    const moved = await c.inlayHints(uri);
+    expect(hintAt(moved, 27)).toBeUndefined();
+    expect(labelOf(hintAt(moved, 30))).toBe(before);
+    // the lens of line_total stays on its def line (above the insertion)
+    expect((await c.codeLenses(uri)).some((l) => l.command?.title === lensBefore!.command!.title && l.range.start.line === 24)).toBe(true);
+
+    // delete the hot line (now line 30)
+    await c.change(uri, { start: { line: 30, character: 0 }, end: { line: 31, character: 0 } }, '');
+    const after = await c.inlayHints(uri);
+    expect(after.some((h) => labelOf(h) === before)).toBe(false);
+    expect(hintAt(after, 30)).toBeUndefined();
+    // the for loop above it (line 27, now 29) keeps its hint
+    expect(hintAt(after, 29)).toBeDefined();
+  });
+
+  it('notes in the hover a source modified after the profile was written', async () => {
+    const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    await c.ready();
+    const uri = await c.open('shop/pricing.py');
+    const fresh = await c.hover(uri, 27);
+    expect(JSON.stringify(fresh)).not.toMatch(/stale/);
+    ws.write('shop/pricing.py', readFileSync(ws.path('shop/pricing.py'), 'utf8'));
+    const stale = JSON.stringify(await c.hover(uri, 27));
+    expect(stale).toMatch(/Possibly stale/);
+    expect(stale).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  });
+});
