@@ -388,6 +388,21 @@ describe('streaming', () => {
     expect(fingerprint(r.profile)).toEqual(fingerprint(read(b).profile));
   });
 
+  it('continues after an early end() and still ends with the numbers of the whole file', () => {
+    for (const name of ['austin3-wall.mojo', 'austin3-full.mojo']) {
+      const b = load(recorded(name));
+      const want = fingerprint(read(b).profile);
+      for (const cut of [5_001, 123_457, 300_000, b.length - 3]) {
+        const r = new MojoReader(new Profile());
+        r.push(b.subarray(0, cut));
+        r.end(); // a watcher that saw the file stop growing for a while
+        r.push(b.subarray(cut));
+        r.end();
+        expect(fingerprint(r.profile), `${name} cut at ${cut}`).toEqual(want);
+      }
+    }
+  });
+
   it('does not keep a reference to a chunk it was given', () => {
     const b = load(recorded('austin3-cpu.mojo'));
     const r = new MojoReader(new Profile());
