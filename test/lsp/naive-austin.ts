@@ -13,18 +13,19 @@ export interface NaiveFrame {
 }
 
 export interface NaiveSample {
+  pid: string;
   frames: NaiveFrame[];
   value: number;
 }
 
-export function naiveAustin(path: string): { samples: NaiveSample[]; total: number } {
+export function naiveAustin(path: string, pid?: string): { samples: NaiveSample[]; total: number } {
   const records: string[] = [];
   for (const l of readFileSync(path, 'utf8').split('\n')) {
     if (l.startsWith('#') || l === '') continue;
     if (l.startsWith('P')) records.push(l);
     else records[records.length - 1] += '\n' + l;
   }
-  const samples = records.map((r) => {
+  const all = records.map((r) => {
     const sp = r.lastIndexOf(' ');
     const fields = r.slice(0, sp).split(';').slice(2);
     const frames = fields.map((f) => {
@@ -32,8 +33,9 @@ export function naiveAustin(path: string): { samples: NaiveSample[]; total: numb
       const a = f.lastIndexOf(':', b - 1);
       return { file: f.slice(0, a), name: f.slice(a + 1, b), line: Number(f.slice(b + 1)) };
     });
-    return { frames, value: Number(r.slice(sp + 1)) };
+    return { pid: r.slice(1, r.indexOf(';')), frames, value: Number(r.slice(sp + 1)) };
   });
+  const samples = pid === undefined ? all : all.filter((x) => x.pid === pid);
   return { samples, total: samples.reduce((s, x) => s + x.value, 0) };
 }
 
