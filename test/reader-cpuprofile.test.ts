@@ -227,6 +227,34 @@ describe('cpuprofile: edge cases', () => {
     expect(read('{"nodes": 3}').issues[0].message).toMatch(/no "nodes" array/);
   });
 
+  it('random byte damage never throws', () => {
+    const text = readFileSync(FILE);
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 60; i++) {
+      const b = Buffer.from(text);
+      for (let j = 0; j < 3; j++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+      const r = readInChunks(new CpuprofileReader(new Profile()), b);
+      if (r.profile.metrics.length) expect(() => aggregate(r.profile)).not.toThrow();
+    }
+    // structurally odd but valid JSON: a parent cycle, children that are not arrays, bad ticks
+    const odd = {
+      nodes: [
+        { id: 1, callFrame: { functionName: 'a', url: 'file:///a.js', lineNumber: 0 }, parent: 2, children: 'x' },
+        { id: 2, callFrame: { functionName: 'b', url: 'file:///a.js', lineNumber: 4 }, parent: 1, positionTicks: [null, { line: 'x' }] },
+        { id: 3 },
+      ],
+      samples: [1, 2, 9, 'q'],
+      timeDeltas: [1, 2, 3, 4],
+    };
+    const r = read(odd);
+    expect(r.issues.map((x) => x.message)).toEqual([
+      '1 nodes lack an id or a callFrame; they were skipped',
+      '2 samples name a node that does not exist; they were skipped',
+      "the node tree has a cycle; 2 nodes' samples were skipped",
+    ]);
+  });
+
   it('scriptPath decodes file URLs and leaves others', () => {
     expect(scriptPath('file:///home/u/my%20app/x.js')).toBe('/home/u/my app/x.js');
     expect(scriptPath('node:internal/main/run_main_module')).toBe('node:internal/main/run_main_module');

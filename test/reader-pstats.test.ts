@@ -169,6 +169,18 @@ describe('pstats: damaged files', () => {
     }
   });
 
+  it('random byte damage never throws, and an issue names what stopped reading', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 60; i++) {
+      const b = Buffer.from(bytes);
+      for (let j = 0; j < 3; j++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+      const r = read(b);
+      for (const issue of r.issues) expect(issue.offset).toBeLessThanOrEqual(b.length);
+      expect(() => aggregate(r.profile)).not.toThrow();
+    }
+  });
+
   it('an unknown type byte stops reading there with its offset', () => {
     const bad = Buffer.from(bytes);
     bad[1] = 0x63; // 'c' (a code object) where the first key's tuple starts
