@@ -681,6 +681,30 @@ describe('small literal streams', () => {
     expect(aggregate(p).lineTotal.reduce((x, y) => x + y, 0)).toBe(10);
   });
 
+  it('waits for an event longer than a chunk', () => {
+    const long = 'x'.repeat(50_000);
+    const b = writeMojo(3, [
+      meta('mode', 'wall'),
+      stack('a'),
+      str(2, long),
+      frame(10, 2, 1, 3),
+      ref(10),
+      time(10),
+      meta('note', long),
+      stack('a'),
+      ref(10),
+      time(5),
+    ]);
+    for (const chunks of [[7, 20_000], [20_000], [1_000], [40_000, 3]]) {
+      const r = read(b, chunks);
+      expect(r.issues).toEqual([]);
+      expect(r.profile.meta.get('note')).toBe(long);
+      expect(ownLine(r.profile, long, 3)).toBe(100);
+      expect(r.profile.metricSum('wall')).toBe(15);
+      expect(r.consumed).toBe(b.length);
+    }
+  });
+
   it('names every event id it knows', () => {
     expect(MOJO_EVENTS[EV.STACK_REPEAT]).toBe('STACK_REPEAT');
     expect(MOJO_EVENTS).toHaveLength(16);

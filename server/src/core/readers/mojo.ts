@@ -32,7 +32,17 @@ const TASK_WAITER = 15;
 /** Longest event we wait for; a longer one means a missing NUL, i.e. a corrupt file. */
 const MAX_EVENT_BYTES = 16 << 20;
 
+/** Bytes of a new chunk joined to a cut event to finish it (events are far shorter). */
+const JOIN_BYTES = 16 << 10;
+
 const utf8 = new TextDecoder('utf-8');
+
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
 
 type Layout = 'wall' | 'cpu' | 'time' | 'memory' | 'full';
 
@@ -99,21 +109,33 @@ export class MojoReader implements ProfileReader {
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
     let buf = chunk;
-    if (this.carry) {
-      buf = new Uint8Array(this.carry.length + chunk.length);
-      buf.set(this.carry, 0);
-      buf.set(chunk, this.carry.length);
-      this.carry = null;
-    }
-    const base = this.consumed;
     let p = 0;
-    if (this.version === 0) {
-      p = this.header(buf);
-      if (p <= 0) {
-        if (p === 0 && !this.failed) this.carry = buf.slice();
-        return;
+    const carry = this.carry;
+    if (carry) {
+      this.carry = null;
+      if (this.version > 0 && chunk.length > JOIN_BYTES) {
+        // Finish the cut event with the head of the chunk rather than copying the whole chunk.
+        const joined = join(carry, chunk.subarray(0, JOIN_BYTES));
+        const q = this.decode(joined, 0, this.consumed);
+        this.consumed += q;
+        if (this.failed) return;
+        if (q >= carry.length) p = q - carry.length;
+        else buf = join(joined.subarray(q), chunk.subarray(JOIN_BYTES));
+      } else {
+        buf = join(carry, chunk);
       }
     }
+    if (this.version === 0) {
+      const h = this.header(buf);
+      if (h <= 0) {
+        if (h === 0 && !this.failed) this.carry = buf.slice();
+        return;
+      }
+      p = h;
+      this.consumed = h;
+    }
+    // buf[p] is at file offset `consumed`
+    const base = this.consumed - p;
     p = this.decode(buf, p, base);
     this.consumed = base + p;
     if (this.failed || p >= buf.length) return;
