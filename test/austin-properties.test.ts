@@ -142,7 +142,7 @@ describe('truncation: every real file cut at many offsets', () => {
         expect(t.total).toBeLessThanOrEqual(full);
         if (complete.length < prefix.length && r.profile.metrics.length > 0) {
           const last = r.issues[r.issues.length - 1];
-          expect(last.message).toMatch(/line \d+/);
+          expect(last.line).toBeGreaterThan(0);
           expect(last.offset).toBeLessThanOrEqual(cut);
           expect(last.offset).toBeGreaterThanOrEqual(complete.length - 1 > 0 ? complete.length - 4096 : 0);
         }

@@ -223,7 +223,7 @@ export class AustinTextReader implements ProfileReader {
     if (this.pending) this.flushPending('the profile ends inside a sample');
     if (this.carry && this.carry.length > 0) {
       this.log.add({
-        message: `line ${this.lineNo} is incomplete (no newline at the end of the file); it was ignored`,
+        message: 'the last line is incomplete (no newline at the end of the file); it was ignored',
         offset: this.carryOffset,
         line: this.lineNo,
         fatal: false,
@@ -282,7 +282,8 @@ export class AustinTextReader implements ProfileReader {
   private flushPending(why: string): void {
     const p = this.pending!;
     this.pending = null;
-    this.log.add({ message: `line ${p.line}: ${why}; skipped`, offset: p.offset, line: p.line, fatal: false });
+    // the line number travels in `line`; describeIssues puts it in front of the message
+    this.log.add({ message: `${why}; skipped`, offset: p.offset, line: p.line, fatal: false });
     this.consumed = this.offset;
   }
 
@@ -319,7 +320,7 @@ export class AustinTextReader implements ProfileReader {
     if (mode === 'wall' || mode === 'cpu') return { kind: 'single', metric: mode };
     if (mode === 'full') {
       this.log.add({
-        message: `line ${this.lineNo - 1}: the header says full mode but samples carry one value; read as wall time`,
+        message: 'the header says full mode but samples carry one value; read as wall time',
         offset: this.offset,
         line: this.lineNo - 1,
         fatal: false,
