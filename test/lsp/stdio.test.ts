@@ -1,0 +1,150 @@
+// The built server spawned the way Neovim runs it: `node dist/flamelens.js --stdio`, JSON-RPC on its
+// stdin/stdout. Every byte it writes to stdout must be protocol.
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createProtocolConnection,
+  type MessageConnection,
+  type ProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import type { InlayHint } from 'vscode-languageserver-protocol';
+import { recorded } from '../helpers/paths';
+import { makeWorkspace, type Workspace } from './harness';
+
+const ROOT = resolve(__dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'flamelens.js');
+
+beforeAll(() => {
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+});
+
+interface Spawned {
+  proc: ChildProcess;
+  conn: ProtocolConnection;
+  stdout: Buffer[];
+  notifications: { method: string; params: unknown }[];
+  /** Called after each notification (specific handlers would hide messages from the catch-all one). */
+  listeners: (() => void)[];
+  exited: Promise<number | null>;
+}
+
+function start(ws: Workspace): Spawned {
+  const proc = spawn(process.execPath, [BIN, '--stdio'], { cwd: ws.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  proc.stdout!.on('data', (d: Buffer) => stdout.push(d));
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  const notifications: { method: string; params: unknown }[] = [];
+  const listeners: (() => void)[] = [];
+  const raw = conn as unknown as MessageConnection;
+  raw.onNotification((method: string, params: unknown) => {
+    notifications.push({ method, params });
+    for (const l of listeners) l();
+  });
+  raw.onRequest(() => null);
+  conn.listen();
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return { proc, conn, stdout, notifications, listeners, exited };
+}
+
+/** Splits the raw stdout into LSP messages; throws on any byte that is not part of one. */
+function parseFrames(data: Buffer): unknown[] {
+  const out: unknown[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    const headerEnd = data.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) throw new Error(`non-protocol bytes on stdout: ${JSON.stringify(data.subarray(pos, pos + 80).toString())}`);
+    const header = data.subarray(pos, headerEnd).toString('ascii');
+    const m = /^Content-Length: (\d+)$/im.exec(header);
+    if (!m || !/^(Content-(Length|Type): [^\r\n]+(\r\n)?)+$/.test(header)) throw new Error(`bad header on stdout: ${JSON.stringify(header)}`);
+    const body = data.subarray(headerEnd + 4, headerEnd + 4 + Number(m[1]));
+    out.push(JSON.parse(body.toString('utf8')));
+    pos = headerEnd + 4 + Number(m[1]);
+  }
+  return out;
+}
+
+let s: Spawned | undefined;
+let ws: Workspace | undefined;
+afterEach(() => {
+  s?.proc.kill();
+  ws?.dispose();
+  s = undefined;
+  ws = undefined;
+});
+
+async function initialize(sp: Spawned, w: Workspace, capabilities = {}): Promise<void> {
+  const r = await sp.conn.sendRequest<{ capabilities: { inlayHintProvider?: unknown } }>('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(w.dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(w.dir).href, name: 'ws' }],
+    capabilities,
+  });
+  expect(r.capabilities.inlayHintProvider).toBeDefined();
+  await sp.conn.sendNotification('initialized', {});
+}
+
+/** The params of the first notification `method` satisfying `pred`, now or when it arrives. */
+function notification<T>(sp: Spawned, method: string, pred: (p: T) => boolean = () => true): Promise<T> {
+  return new Promise((done) => {
+    const check = () => {
+      const n = sp.notifications.find((x) => x.method === method && pred(x.params as T));
+      if (n) done(n.params as T);
+    };
+    sp.listeners.push(check);
+    check();
+  });
+}
+
+/** Resolves once the server reports a loaded profile. */
+const loaded = (sp: Spawned) => notification<{ metric?: string; loading: boolean }>(sp, 'flamelens/status', (p) => !!p.metric && !p.loading);
+
+describe('flamelens --stdio', () => {
+  it('initializes, answers a hint on pricing.py:28, shuts down and exits 0 with nothing but protocol on stdout', async () => {
+    ws = makeWorkspace({ 'profile.austin': readFileSync(recorded('austin3-cpu.austin')) });
+    s = start(ws);
+    const statusSeen = loaded(s);
+    await initialize(s, ws);
+    await statusSeen;
+    const uri = ws.uri('shop/pricing.py');
+    await s.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'python', version: 1, text: readFileSync(ws.path('shop/pricing.py'), 'utf8') },
+    });
+    const hints = await s.conn.sendRequest<InlayHint[]>('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
+    });
+    expect(hints.find((h) => h.position.line === 27)?.label).toMatch(/^\d+\.\d% · own 14\.1%$/);
+    await s.conn.sendRequest('shutdown');
+    await s.conn.sendNotification('exit');
+    expect(await s.exited).toBe(0);
+    const frames = parseFrames(Buffer.concat(s.stdout));
+    expect(frames.length).toBeGreaterThan(3);
+  });
+
+  it('exits with 1 on exit without shutdown, as the protocol says', async () => {
+    ws = makeWorkspace({}, { sources: false });
+    s = start(ws);
+    await initialize(s, ws);
+    await s.conn.sendNotification('exit');
+    expect(await s.exited).toBe(1);
+    parseFrames(Buffer.concat(s.stdout));
+  });
+
+  it('keeps stdout clean when a profile is corrupt and logs go to window/logMessage', async () => {
+    ws = makeWorkspace({ 'bad.austin': Buffer.from('# austin: 3.7.0\n# mode: cpu\n\nP1;T1;a.py:f:1 12\nP1;T1;a.py:f:oops\n') });
+    s = start(ws);
+    const message = notification<{ message: string }>(s, 'window/showMessage');
+    await initialize(s, ws, { window: { showMessage: {} } });
+    expect((await message).message).toContain(ws.path('bad.austin'));
+    await s.conn.sendRequest('shutdown');
+    await s.conn.sendNotification('exit');
+    expect(await s.exited).toBe(0);
+    parseFrames(Buffer.concat(s.stdout));
+    expect(s.notifications.some((n) => n.method === 'window/logMessage')).toBe(true);
+  });
+});
