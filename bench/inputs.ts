@@ -6,6 +6,7 @@
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { EV, parseMojo, repeatSamples, toV4WithRepeats } from '../test/helpers/mojo-encoder';
 
 export interface Input {
   name: string;
@@ -43,4 +44,31 @@ export async function austinText(dir: string, name: string, recording: string, t
   out.end('\n# duration: 1\n');
   await once(out, 'finish');
   return { name, path, bytes: statSync(path).size, samples: reps * lines.length };
+}
+
+/**
+ * Writes a MOJO file of about `samples` samples: the recording's samples repeated (optionally
+ * re-encoded as v4 with STACK_REPEAT first, optionally with per-repetition thread ids).
+ */
+export async function mojo(
+  dir: string,
+  name: string,
+  recording: string,
+  samples: number,
+  opts: { v4?: boolean; distinct?: boolean } = {},
+): Promise<Input> {
+  let src: Uint8Array = readFileSync(recording);
+  if (opts.v4) src = toV4WithRepeats(src);
+  const perRep = parseMojo(src).events.filter((e) => e.id === EV.STACK).length;
+  const reps = Math.max(1, Math.round(samples / perRep));
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    const out = createWriteStream(path);
+    for (const chunk of repeatSamples(src, reps, { threadIdsPerRepetition: opts.distinct })) {
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  }
+  return { name, path, bytes: statSync(path).size, samples: reps * perRep };
 }

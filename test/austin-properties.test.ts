@@ -48,7 +48,7 @@ const sampleArb = fc.record({
   value: fc.integer({ min: 0, max: 1000 }),
 });
 
-function austinText(samples: fc.RecordValue<{ thread: string; stack: { fn: string; line: number }[]; value: number }>[]): string {
+function austinText(samples: { thread: string; stack: { fn: string; line: number }[]; value: number }[]): string {
   const lines = samples.map((s) => {
     const frames = s.stack.map((f) => `;m.py:${f.fn}:${f.line}`).join('');
     return `P7;T0:${s.thread}${frames} ${s.value}`;
