@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measure, type ChildResult } from './child';
-import { austinText, type Input } from './inputs';
+import { austinText, mojo, type Input } from './inputs';
 
 const ROOT = resolve(__dirname, '..');
 const rec = (name: string) => join(ROOT, 'test', 'fixtures', 'recorded', name);
@@ -48,7 +48,25 @@ async function main(): Promise<void> {
     inputs.push({ label: `austin text ${mb} MB, repeated stacks`, input: await austinText(dir, `wall-${mb}.austin`, rec('austin3-wall.austin'), mb * 1e6) });
   }
   inputs.push({ label: `austin text ${sizes[0]} MB, distinct threads`, input: await austinText(dir, `wall-${sizes[0]}-distinct.austin`, rec('austin3-wall.austin'), sizes[0] * 1e6, true) });
-  for (const { label, input } of inputs) console.log(row(label, runChild(input.path)));
+  // MOJO with about as many samples as the text inputs, for a samples/s comparison
+  for (const { input } of inputs.slice(0, sizes.length)) {
+    const mb = Math.round(input.bytes / 1e6);
+    inputs.push({ label: `mojo v3, samples of ${mb} MB text`, input: await mojo(dir, `wall-${mb}.mojo`, rec('austin3-wall.mojo'), input.samples) });
+  }
+  const first = inputs[0].input;
+  inputs.push({ label: `mojo v4 (STACK_REPEAT), ${Math.round(first.bytes / 1e6)} MB text`, input: await mojo(dir, `wall-${Math.round(first.bytes / 1e6)}-v4.mojo`, rec('austin3-wall.mojo'), first.samples, { v4: true }) });
+  inputs.push({ label: `mojo v3, distinct threads`, input: await mojo(dir, `wall-${Math.round(first.bytes / 1e6)}-distinct.mojo`, rec('austin3-wall.mojo'), first.samples, { distinct: true }) });
+  const results: { label: string; r: ChildResult }[] = [];
+  for (const { label, input } of inputs) {
+    const r = runChild(input.path);
+    results.push({ label, r });
+    console.log(row(label, r));
+  }
+  const sps = (label: string) => {
+    const hit = results.find((x) => x.label.startsWith(label));
+    return hit ? hit.r.samples / hit.r.readMs : NaN;
+  };
+  console.log(`\nMOJO v3 / text, samples per second: x${(sps('mojo v3, samples of') / sps('austin text')).toFixed(2)}`);
 }
 
 main().catch((e) => {
