@@ -3,12 +3,15 @@ import { Profile as PprofMessage, type Location, type Function as PprofFunction 
 import type { MetricDef, Profile, Unit } from '../model';
 import { BufferedReader } from './buffered';
 import { scriptPath } from './cpuprofile';
+import { checkStructure } from './pprof-check';
+
+export { detectPprof, looksLikePprofMessage } from './pprof-check';
 
 /**
  * pprof (`google/pprof: proto/profile.proto`), gzipped or raw, as written by Go, pprof-nodejs and
- * austin-python's austin2pprof (formats.md §5). Decoding is `pprof-format`'s; this file checks the
- * protobuf structure first (that decoder silently shortens a truncated message) and maps samples
- * onto the model:
+ * austin-python's austin2pprof (formats.md §5). Decoding is `pprof-format`'s, after pprof-check.ts
+ * has found where the message stops being whole (that decoder silently shortens a cut message);
+ * this file maps the decoded samples onto the model:
  *
  * - samples are leaf first: locations are reversed, and each location's inline `line[]` (innermost
  *   first) is reversed too, giving root-first stacks;
@@ -57,174 +60,6 @@ export function unpackLine(v: Numeric, column: Numeric): { line: number; column:
   }
   if (v >= TWO32) return { line: v % TWO32, column: Math.floor(v / TWO32) };
   return { line: Math.max(0, v), column: Math.max(0, int64(column)) };
-}
-
-// --- protobuf structure check ---------------------------------------------------------------
-
-/** Message fields of each message type (the rest are scalars, strings or packed arrays). */
-const SUBMESSAGES: Record<string, Record<number, string>> = {
-  Profile: { 1: 'ValueType', 2: 'Sample', 3: 'Mapping', 4: 'Location', 5: 'Function', 11: 'ValueType' },
-  Sample: { 3: 'Label' },
-  Location: { 4: 'Line' },
-};
-const PROFILE_FIELDS: Record<number, string> = {
-  1: 'sample_type', 2: 'sample', 3: 'mapping', 4: 'location', 5: 'function', 6: 'string_table',
-  7: 'drop_frames', 8: 'keep_frames', 9: 'time_nanos', 10: 'duration_nanos', 11: 'period_type',
-  12: 'period', 13: 'comment', 14: 'default_sample_type', 15: 'doc_url',
-};
-
-interface StructureProblem {
-  message: string;
-  offset: number;
-}
-
-/** Reads a varint at `pos`; returns [value, next] or undefined when it runs off the end or past 10 bytes. */
-function varint(b: Uint8Array, pos: number, end: number): [number, number] | undefined {
-  let v = 0;
-  let scale = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= end) return undefined;
-    const c = b[pos++];
-    v += (c & 0x7f) * scale;
-    scale *= 128;
-    if (c < 0x80) return [v, pos];
-  }
-  return undefined;
-}
-
-/** Checks a message's field framing in b[start, end); returns the first problem, if any. */
-function checkMessage(b: Uint8Array, start: number, end: number, type: string): StructureProblem | undefined {
-  let pos = start;
-  const subs = SUBMESSAGES[type] ?? {};
-  while (pos < end) {
-    const at = pos;
-    const tag = varint(b, pos, end);
-    if (!tag) return { message: `a field tag of a ${type} runs past its end`, offset: at };
-    const field = Math.floor(tag[0] / 8);
-    const wire = tag[0] % 8;
-    pos = tag[1];
-    if (field === 0) return { message: `field number 0 in a ${type}`, offset: at };
-    if (wire === 0) {
-      const v = varint(b, pos, end);
-      if (!v) return { message: `a number in a ${type} runs past its end`, offset: at };
-      pos = v[1];
-    } else if (wire === 1 || wire === 5) {
-      pos += wire === 1 ? 8 : 4;
-      if (pos > end) return { message: `a fixed-size value in a ${type} runs past its end`, offset: at };
-    } else if (wire === 2) {
-      const len = varint(b, pos, end);
-      if (!len) return { message: `a length in a ${type} runs past its end`, offset: at };
-      pos = len[1];
-      if (pos + len[0] > end) {
-        return {
-          message: `field ${field} of a ${type} declares ${len[0]} bytes but only ${end - pos} remain`,
-          offset: at,
-        };
-      }
-      const sub = subs[field];
-      if (sub) {
-        const p = checkMessage(b, pos, pos + len[0], sub);
-        if (p) return p;
-      }
-      pos += len[0];
-    } else {
-      return { message: `invalid protobuf wire type ${wire} in a ${type}`, offset: at };
-    }
-  }
-  return undefined;
-}
-
-/**
- * Walks the top-level fields; returns the end of the last whole, well-formed field and the first
- * problem. Everything before that end can be decoded.
- */
-function checkStructure(b: Uint8Array): { end: number; problem?: StructureProblem } {
-  let pos = 0;
-  while (pos < b.length) {
-    const at = pos;
-    const tag = varint(b, pos, b.length);
-    if (!tag) return { end: at, problem: { message: 'the data ends inside a field tag', offset: at } };
-    const field = Math.floor(tag[0] / 8);
-    const name = PROFILE_FIELDS[field] ?? `field ${field}`;
-    // One field's framing, checked as a one-field Profile message so submessages are checked too.
-    let fieldEnd: number;
-    const wire = tag[0] % 8;
-    if (wire === 2) {
-      const len = varint(b, tag[1], b.length);
-      if (!len) return { end: at, problem: { message: `the data ends inside the length of ${name}`, offset: at } };
-      fieldEnd = len[1] + len[0];
-      if (fieldEnd > b.length) {
-        return {
-          end: at,
-          problem: { message: `${name} declares ${len[0]} bytes but only ${b.length - len[1]} remain (truncated)`, offset: at },
-        };
-      }
-    } else if (wire === 0) {
-      const v = varint(b, tag[1], b.length);
-      if (!v) return { end: at, problem: { message: `the data ends inside ${name}`, offset: at } };
-      fieldEnd = v[1];
-    } else {
-      return { end: at, problem: { message: `invalid protobuf wire type ${wire} for ${name}`, offset: at } };
-    }
-    const p = checkMessage(b, at, fieldEnd, 'Profile');
-    if (p) return { end: at, problem: { message: `${name} is malformed: ${p.message}`, offset: p.offset } };
-    pos = fieldEnd;
-  }
-  return { end: pos };
-}
-
-/**
- * True when the bytes start like a serialized Profile: field 1 (sample_type, length-delimited)
- * holding a small ValueType, then only known Profile fields with the right wire types up to the
- * end of the head (the last one may be cut off by the head's end).
- */
-export function looksLikePprofMessage(b: Uint8Array): boolean {
-  if (b.length < 4 || b[0] !== 0x0a) return false;
-  const len = b[1];
-  if (len < 2 || len > 22 || 2 + len > b.length) return false;
-  if (checkMessage(b, 2, 2 + len, 'ValueType')) return false;
-  for (let p = 2; p < 2 + len; ) {
-    // only type (1) and unit (2), both varints
-    if (b[p] !== 0x08 && b[p] !== 0x10) return false;
-    const v = varint(b, p + 1, 2 + len);
-    if (!v) return false;
-    p = v[1];
-  }
-  let pos = 2 + len;
-  while (pos < b.length) {
-    const tag = varint(b, pos, b.length);
-    if (!tag) return true;
-    const field = Math.floor(tag[0] / 8);
-    const wire = tag[0] % 8;
-    if (!PROFILE_FIELDS[field]) return false;
-    const messageLike = field <= 6 || field === 11 || field === 13;
-    if (wire === 2 && messageLike) {
-      const l = varint(b, tag[1], b.length);
-      if (!l) return true;
-      pos = l[1] + l[0];
-    } else if (wire === 0 && (!messageLike || field === 13)) {
-      const v = varint(b, tag[1], b.length);
-      if (!v) return true;
-      pos = v[1];
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** Format detection: gzip magic with a Profile inside, or a raw Profile. */
-export function detectPprof(head: Uint8Array): boolean {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    let inner: Buffer;
-    try {
-      inner = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch {
-      return false;
-    }
-    return looksLikePprofMessage(inner.subarray(0, 4096));
-  }
-  return looksLikePprofMessage(head);
 }
 
 // --- sample types ---------------------------------------------------------------------------
@@ -294,7 +129,7 @@ export class PprofReader extends BufferedReader {
         const msg = (e as Error).message;
         this.issue(
           `the gzip stream is ${/unexpected end/.test(msg) ? 'truncated' : `corrupt (${msg})`}; ` +
-            `${partial.length} bytes could be unpacked and are read below`,
+            `what the first ${partial.length} unpacked bytes hold was read`,
           bytes.length,
           true,
         );
@@ -306,7 +141,10 @@ export class PprofReader extends BufferedReader {
       return;
     }
     const { end, problem } = checkStructure(data);
-    if (problem) this.issue(`${problem.message} (byte ${problem.offset}${where}); reading stopped there`, where ? bytes.length : problem.offset, true);
+    // After a cut gzip stream the cut protobuf is expected: the gzip issue already says it.
+    if (problem && !this.failed) {
+      this.issue(`${problem.message} (byte ${problem.offset}${where}); reading stopped there`, where ? bytes.length : problem.offset, true);
+    }
     let msg: PprofMessage;
     try {
       msg = PprofMessage.decode(data.subarray(0, end));
