@@ -207,9 +207,10 @@ export class ProfileStore {
       const big = st.size - e.offset >= PROGRESS_MIN_BYTES;
       const progress = big ? await this.host.progress(`flamelens: reading ${baseName(e.path)}`) : undefined;
       const from = e.offset;
-      const buf = Buffer.allocUnsafe(this.chunkSize);
       try {
         while (e.offset < st.size && !this.disposed && e.reader === reader) {
+          // a fresh buffer per chunk: readers may keep views of what they were pushed
+          const buf = Buffer.allocUnsafe(this.chunkSize);
           const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, st.size - e.offset), e.offset);
           if (bytesRead === 0) break;
           try {
