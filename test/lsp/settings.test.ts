@@ -1,0 +1,90 @@
+// parseSettings: defaults, bad values logged and ignored; globs for flamelens.profiles.
+import { describe, expect, it } from 'vitest';
+import { knownExtensions } from '../../server/src/core/readers/index';
+import { defaultSettings, parseSettings } from '../../server/src/settings';
+import { globMatcher, globToRegExp } from '../../server/src/workspace/glob';
+
+describe('parseSettings', () => {
+  it('fills every default from nothing', () => {
+    const warnings: string[] = [];
+    expect(parseSettings(undefined, (w) => warnings.push(w))).toEqual(defaultSettings());
+    expect(parseSettings({}, (w) => warnings.push(w))).toEqual(defaultSettings());
+    expect(warnings).toEqual([]);
+    expect(defaultSettings().profiles).toEqual(knownExtensions().map((e) => `**/*${e}`));
+    expect(defaultSettings().profiles).toContain('**/*.austin');
+  });
+
+  it('takes good values, from the section or from an object holding it', () => {
+    const s = parseSettings({
+      flamelens: {
+        threshold: 2,
+        hints: 'own',
+        lenses: false,
+        profiles: 'perf/*.mojo',
+        refreshInterval: 250,
+        pathMappings: [{ localRoot: '${workspaceFolder}', remoteRoot: '/app' }],
+        metric: 'wall',
+        logLevel: 'debug',
+        maxWorkspaceFiles: 10,
+        enabled: false,
+      },
+    });
+    expect(s).toEqual({
+      enabled: false,
+      profiles: ['perf/*.mojo'],
+      threshold: 2,
+      hints: 'own',
+      lenses: false,
+      refreshInterval: 250,
+      pathMappings: [{ localRoot: '${workspaceFolder}', remoteRoot: '/app' }],
+      metric: 'wall',
+      logLevel: 'debug',
+      maxWorkspaceFiles: 10,
+    });
+  });
+
+  it('logs each bad value and keeps its default', () => {
+    const warnings: string[] = [];
+    const s = parseSettings(
+      {
+        threshold: -1,
+        hints: 'loud',
+        profiles: ['**/*.{austin'],
+        refreshInterval: 10,
+        pathMappings: [{ localRoot: 1 }],
+        logLevel: 'chatty',
+        maxWorkspaceFiles: 1.5,
+        enabled: 'yes',
+        lenses: null,
+        metric: {},
+      },
+      (w) => warnings.push(w),
+    );
+    expect(s).toEqual(defaultSettings());
+    expect(warnings).toHaveLength(10);
+    expect(warnings.join('\n')).toContain('flamelens.profiles: invalid glob "**/*.{austin"');
+    expect(parseSettings('nonsense', (w) => warnings.push(w))).toEqual(defaultSettings());
+    expect(warnings.at(-1)).toMatch(/expected an object/);
+  });
+});
+
+describe('profile globs', () => {
+  it('match relative paths, with ** for any depth and bare patterns by file name', () => {
+    const m = globMatcher(['**/*.austin', 'perf/*.{mojo,pprof}']);
+    expect(m('run.austin')).toBe(true);
+    expect(m('a/b/c/run.austin')).toBe(true);
+    expect(m('run.austin.txt')).toBe(false);
+    expect(m('perf/x.mojo')).toBe(true);
+    expect(m('perf/x.pprof')).toBe(true);
+    expect(m('other/perf/x.mojo')).toBe(false);
+    expect(globMatcher(['*.mojo'])('deep/down/x.mojo')).toBe(true);
+    expect(globMatcher(['prof?.[ab]ustin'])('prof1.austin')).toBe(true);
+  });
+
+  it('reject malformed patterns', () => {
+    expect(globToRegExp('{a,b')).toBeUndefined();
+    expect(globToRegExp('a}')).toBeUndefined();
+    expect(globToRegExp('[abc')).toBeUndefined();
+    expect(globToRegExp('  ')).toBeUndefined();
+  });
+});
