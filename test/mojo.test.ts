@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../server/src/core/aggregate';
+import { loadProfile } from '../server/src/core/load';
 import { Profile } from '../server/src/core/model';
 import { AustinTextReader } from '../server/src/core/readers/austin-text';
 import { detectFormat } from '../server/src/core/readers/index';
@@ -400,6 +401,15 @@ describe('streaming', () => {
         r.end();
         expect(fingerprint(r.profile), `${name} cut at ${cut}`).toEqual(want);
       }
+    }
+  });
+
+  it('loads through loadProfile, whose chunk buffer is reused, with the numbers of one whole push', async () => {
+    for (const name of RECORDINGS) {
+      const { profile, reader } = await loadProfile(recorded(name), { chunkSize: 4093 });
+      expect(reader.format).toBe('mojo');
+      expect(reader.issues).toEqual([]);
+      expect(fingerprint(profile)).toEqual(fingerprint(read(load(recorded(name))).profile));
     }
   });
 
