@@ -84,6 +84,9 @@ export function clientFeatures(c: ClientCapabilities | undefined): ClientFeature
 /** Profiles bigger than this are read only once active or selected, not just because they exist. */
 const EAGER_MAX_BYTES = 256 * 1024 * 1024;
 
+/** Popups for files that gave no data at all (unknown format, unreadable); later ones are only logged. */
+const MAX_UNREADABLE_POPUPS = 3;
+
 type Empty<T> = T;
 
 export class FlamelensServer implements CommandHost {
@@ -113,12 +116,15 @@ export class FlamelensServer implements CommandHost {
   private loadQueue: ProfileEntry[] = [];
   private loading = false;
   private disposed = false;
+  private unreadable = 0;
 
   constructor(private readonly client: LspClient) {
     this.store = new ProfileStore({
       log: (level, message) => this.client.log(level, message),
-      problem: (_e, message) => {
+      problem: (e, message) => {
         this.client.log('error', message);
+        // A workspace full of unrelated files with a profile's extension must not bury the user in popups.
+        if (!e.profile && ++this.unreadable > MAX_UNREADABLE_POPUPS) return;
         this.client.showMessage('error', `flamelens: ${message}`);
       },
       changed: (e, kind) => this.profileChanged(e, kind),
