@@ -170,6 +170,12 @@ export class Aggregation {
         nodeTotal[stackNode[sp]] += sum;
       }
     }
+    // A format's own function totals (pstats cumulative times) replace what the tree can derive.
+    const recorded = p.functionLevel?.totals.get(metric);
+    if (recorded && this.threads.length > 0) {
+      funcTotal.fill(0);
+      for (const [f, v] of recorded) funcTotal[f] = v;
+    }
     this.total = total;
     this.lineOwn = lineOwn;
     this.lineTotal = lineTotal;
@@ -190,6 +196,13 @@ export class Aggregation {
   callers(funcId: number): CallerEntry[] {
     const p = this.profile;
     const out: CallerEntry[] = [];
+    if (p.functionLevel?.totals.has(this.metric)) {
+      for (const c of p.functionLevel.callers.get(funcId) ?? []) {
+        const value = c.values.get(this.metric) ?? 0;
+        if (value !== 0 && this.threads.length > 0) out.push({ funcId: c.funcId, lineId: c.lineId, value });
+      }
+      return out.sort((a, b) => b.value - a.value);
+    }
     for (const e of edgesByCallee(p).site.get(funcId) ?? []) {
       const v = this.siteEdgeTotal[e];
       if (v === 0) continue;

@@ -102,6 +102,18 @@ function growF(a: Float64Array, need: number): Float64Array<ArrayBuffer> {
   return b;
 }
 
+/**
+ * Function-level values a format records directly but a call tree cannot hold (pstats has
+ * cumulative times per function and per caller, but no stacks). When present for a metric,
+ * aggregation takes function totals and callers from here instead of from the tree.
+ */
+export interface FunctionLevelData {
+  /** metric key -> function id -> total (inclusive) value. */
+  readonly totals: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** function id -> its callers, with the callee's total under each caller per metric key. */
+  readonly callers: ReadonlyMap<number, readonly { funcId: number; lineId: number; values: ReadonlyMap<string, number> }[]>;
+}
+
 export class Profile {
   /** Bumped by every mutation, so derived tables know when to recompute. */
   version = 0;
@@ -109,6 +121,8 @@ export class Profile {
   metrics: MetricDef[] = [];
   /** Name of the format as detected: 'austin-text', 'mojo', ... */
   format = '';
+  /** Function totals and callers recorded by the format itself (pstats); see FunctionLevelData. */
+  functionLevel: FunctionLevelData | undefined;
   /** The metric the format itself shows first (pprof: default_sample_type, else the last type). */
   preferredMetric: string | undefined = undefined;
 

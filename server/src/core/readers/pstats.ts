@@ -269,5 +269,24 @@ export class PstatsReader extends BufferedReader {
     p.setMeta('total_calls', String(totalCalls));
     p.setMeta('prim_calls', String(primitive));
     tables.set(p, { functions, totalTime, totalCalls, primitiveCalls: primitive });
+    // Hand the exact cumulative values to aggregation, so every consumer gets pstats' own numbers.
+    const totals = new Map([
+      ['time', new Map([...functions].map(([id, fn]) => [id, fn.total]))],
+      ['calls', new Map([...functions].map(([id, fn]) => [id, fn.calls]))],
+    ]);
+    const callerLevel = new Map(
+      [...functions].map(([id, fn]) => [
+        id,
+        fn.callers.map((c) => ({
+          funcId: c.funcId,
+          lineId: p.frameLine[frameOf({ file: c.file, line: c.line, name: c.name })],
+          values: new Map([
+            ['time', Number.isNaN(c.total) ? 0 : c.total],
+            ['calls', c.calls],
+          ]),
+        })),
+      ]),
+    );
+    p.functionLevel = { totals, callers: callerLevel };
   }
 }
