@@ -1,0 +1,49 @@
+-- flamelens language server: the client configuration as data.
+--
+-- Neovim 0.11+ reads this file by itself for `vim.lsp.enable('flamelens')`; the plugin
+-- (plugin/flamelens.lua) reads it on every version from 0.7 and merges setup() options on top.
+--
+-- The server is the repository's bundle (clients/nvim/../../dist/flamelens.js, present after
+-- `npm run build`) when the plugin runs from a checkout, else a `flamelens` executable on PATH.
+local source = debug.getinfo(1, 'S').source
+local plugin_root = vim.fn.fnamemodify(source:sub(1, 1) == '@' and source:sub(2) or source, ':p:h:h')
+local bundled = vim.fn.simplify(plugin_root .. '/../../dist/flamelens.js')
+
+local cmd
+if vim.fn.filereadable(bundled) == 1 then
+  cmd = { 'node', bundled, '--stdio' }
+else
+  cmd = { 'flamelens', '--stdio' }
+end
+
+return {
+  cmd = cmd,
+  -- the languages the supported profilers record: Austin (Python), V8 .cpuprofile and pprof
+  -- (JavaScript/TypeScript, Go), perf (C, C++, Rust)
+  filetypes = {
+    'python',
+    'javascript',
+    'javascriptreact',
+    'typescript',
+    'typescriptreact',
+    'go',
+    'c',
+    'cpp',
+    'rust',
+  },
+  root_markers = {
+    '.git',
+    'pyproject.toml',
+    'setup.py',
+    'setup.cfg',
+    'pytest.ini',
+    'package.json',
+    'go.mod',
+    'Cargo.toml',
+  },
+  -- every key is optional; see docs/configuration.md. An empty dict (not an empty list) so that
+  -- workspace/configuration answers `{}` rather than `[]`.
+  settings = {
+    flamelens = vim.empty_dict(),
+  },
+}

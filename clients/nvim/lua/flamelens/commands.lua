@@ -1,0 +1,238 @@
+--- `:Flamelens profile|metric|scope|toggle|callers`: each forwards to the server's
+--- workspace/executeCommand (ids in server/src/protocol.ts). Without an argument, the list* command
+--- fills a vim.ui.select menu. The server sends inlayHint/codeLens refresh requests after a change.
+local M = {}
+
+local api = vim.api
+
+local Commands = {
+  listProfiles = 'flamelens.listProfiles',
+  selectProfile = 'flamelens.selectProfile',
+  listMetrics = 'flamelens.listMetrics',
+  selectMetric = 'flamelens.selectMetric',
+  listScopes = 'flamelens.listScopes',
+  setScope = 'flamelens.setScope',
+  toggle = 'flamelens.toggle',
+  showCallers = 'flamelens.showCallers',
+}
+M.ids = Commands
+
+local function notify(msg, level)
+  vim.notify('flamelens: ' .. msg, level or vim.log.levels.INFO)
+end
+
+local function is_null(v)
+  return v == nil or v == vim.NIL
+end
+
+--- Runs a server command; `on_result(result)` gets the result (errors are reported here).
+function M.execute(command, arguments, on_result)
+  local bufnr = api.nvim_get_current_buf()
+  local client = require('flamelens').get_client(bufnr)
+  if not client then
+    return notify('the server is not running (open a file it covers, or see :checkhealth flamelens)', vim.log.levels.WARN)
+  end
+  local params = { command = command, arguments = arguments or {} }
+  client.request('workspace/executeCommand', params, function(err, result)
+    if err then
+      return notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    end
+    if on_result then
+      on_result(result)
+    end
+  end, bufnr)
+end
+
+--- Synchronous variant for completion and :checkhealth; nil when it fails or times out.
+function M.execute_sync(command, arguments, timeout_ms)
+  local client = require('flamelens').get_client(0)
+  if not client then
+    return nil
+  end
+  local response = client.request_sync('workspace/executeCommand', { command = command, arguments = arguments or {} }, timeout_ms or 1000, 0)
+  if not response or response.err then
+    return nil
+  end
+  return response.result
+end
+
+local function select(items, prompt, format_item, on_choice)
+  if is_null(items) or #items == 0 then
+    return notify('nothing to choose from', vim.log.levels.WARN)
+  end
+  vim.ui.select(items, { prompt = prompt, format_item = format_item }, function(choice)
+    if choice then
+      on_choice(choice)
+    end
+  end)
+end
+
+local function active_mark(item)
+  return item.active and '* ' or '  '
+end
+
+local function profile_label(p)
+  local text = active_mark(p) .. vim.fn.fnamemodify(p.path, ':~:.') .. '  (' .. p.format .. ', ' .. p.samples .. ' samples'
+  if p.loading then
+    text = text .. ', loading'
+  end
+  if type(p.problem) == 'string' then
+    text = text .. ', ' .. p.problem
+  end
+  return text .. ')'
+end
+
+local function report(what)
+  return function(result)
+    if is_null(result) then
+      return notify(what .. ': unchanged', vim.log.levels.WARN)
+    end
+    notify(what .. ': ' .. (result.label or (result.path and vim.fn.fnamemodify(result.path, ':~:.')) or tostring(result)))
+  end
+end
+
+function M.profile(arg)
+  if arg then
+    local path = vim.fn.fnamemodify(arg, ':p')
+    return M.execute(Commands.selectProfile, { vim.uri_from_fname(path) }, report('profile'))
+  end
+  M.execute(Commands.listProfiles, {}, function(profiles)
+    select(profiles, 'flamelens profile', profile_label, function(p)
+      M.execute(Commands.selectProfile, { p.uri }, report('profile'))
+    end)
+  end)
+end
+
+function M.metric(arg)
+  if arg then
+    return M.execute(Commands.selectMetric, { arg }, report('metric'))
+  end
+  M.execute(Commands.listMetrics, {}, function(metrics)
+    select(metrics, 'flamelens metric', function(m)
+      return active_mark(m) .. m.key .. '  (' .. m.label .. ', ' .. m.unit .. ')'
+    end, function(m)
+      M.execute(Commands.selectMetric, { m.key }, report('metric'))
+    end)
+  end)
+end
+
+local function scope_arg(scope)
+  -- "all samples" is null for the server; a ScopeArg otherwise
+  if is_null(scope.pid) and is_null(scope.thread) then
+    return vim.NIL
+  end
+  return { pid = not is_null(scope.pid) and scope.pid or nil, thread = not is_null(scope.thread) and scope.thread or nil }
+end
+
+--- `:Flamelens scope` [all | label as listed | pid=<pid> | thread=<index>]
+function M.scope(arg)
+  if arg == 'all' then
+    return M.execute(Commands.setScope, { vim.NIL }, report('scope'))
+  end
+  M.execute(Commands.listScopes, {}, function(scopes)
+    if not arg then
+      return select(scopes, 'flamelens scope', function(s)
+        return active_mark(s) .. s.label
+      end, function(s)
+        M.execute(Commands.setScope, { scope_arg(s) }, report('scope'))
+      end)
+    end
+    local key, value = arg:match('^(%a+)=(.+)$')
+    for _, s in ipairs(is_null(scopes) and {} or scopes) do
+      local match = s.label == arg
+        or (key == 'pid' and tostring(s.pid) == value and is_null(s.thread))
+        or (key == 'thread' and tostring(s.thread) == value)
+      if match then
+        return M.execute(Commands.setScope, { scope_arg(s) }, report('scope'))
+      end
+    end
+    notify('no scope ' .. arg .. ' (see :Flamelens scope)', vim.log.levels.WARN)
+  end)
+end
+
+function M.toggle(arg)
+  local args = {}
+  if arg == 'on' then
+    args = { true }
+  elseif arg == 'off' then
+    args = { false }
+  end
+  M.execute(Commands.toggle, args, function(enabled)
+    notify('annotations ' .. (enabled and 'on' or 'off'))
+  end)
+end
+
+--- Callers of the function under the cursor, into the quickfix list.
+function M.callers()
+  local client = require('flamelens').get_client(0)
+  local encoding = client and client.offset_encoding or 'utf-16'
+  local pos = vim.lsp.util.make_position_params(0, encoding)
+  M.execute(Commands.showCallers, { pos.textDocument.uri, pos.position }, function(result)
+    if is_null(result) or #result.callers == 0 then
+      return notify('no callers recorded here', vim.log.levels.WARN)
+    end
+    local items = {}
+    for _, c in ipairs(result.callers) do
+      local text = string.format('%s  %.1f%%  %s', c.name, c.percent, c.value)
+      if is_null(c.uri) then
+        items[#items + 1] = { text = text .. '  (not in the workspace)', valid = 0 }
+      else
+        items[#items + 1] = { filename = vim.uri_to_fname(c.uri), lnum = c.line + 1, col = 1, text = text }
+      end
+    end
+    vim.fn.setqflist({}, ' ', { title = 'flamelens: callers of ' .. result['function'], items = items })
+    vim.cmd('copen')
+  end)
+end
+
+M.subcommands = { 'profile', 'metric', 'scope', 'toggle', 'callers' }
+
+--- Entry point of :Flamelens (fargs as given).
+function M.run(fargs)
+  local sub, arg = fargs[1], fargs[2]
+  if not sub then
+    local text = require('flamelens').statusline()
+    return notify(text ~= '' and text:gsub('^flamelens: ', '') or 'no active profile')
+  end
+  if not M[sub] or not vim.tbl_contains(M.subcommands, sub) then
+    return notify('unknown subcommand ' .. sub .. ' (' .. table.concat(M.subcommands, ', ') .. ')', vim.log.levels.ERROR)
+  end
+  M[sub](arg)
+end
+
+function M.complete(arglead, cmdline)
+  local words = vim.split(cmdline, '%s+', { trimempty = false })
+  local function matching(list)
+    return vim.tbl_filter(function(w)
+      return vim.startswith(w, arglead)
+    end, list)
+  end
+  if #words <= 2 then
+    return matching(M.subcommands)
+  end
+  local sub = words[2]
+  if sub == 'toggle' then
+    return matching({ 'on', 'off' })
+  elseif sub == 'metric' then
+    local keys = {}
+    for _, m in ipairs(M.execute_sync(Commands.listMetrics) or {}) do
+      keys[#keys + 1] = m.key
+    end
+    return matching(keys)
+  elseif sub == 'scope' then
+    local list = { 'all' }
+    for _, s in ipairs(M.execute_sync(Commands.listScopes) or {}) do
+      if not is_null(s.thread) then
+        list[#list + 1] = 'thread=' .. s.thread
+      elseif not is_null(s.pid) then
+        list[#list + 1] = 'pid=' .. s.pid
+      end
+    end
+    return matching(list)
+  elseif sub == 'profile' then
+    return vim.fn.getcompletion(arglead, 'file')
+  end
+  return {}
+end
+
+return M

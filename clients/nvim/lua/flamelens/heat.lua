@@ -1,0 +1,105 @@
+--- Line heat: `flamelens/lineHeat` notifications (server/src/protocol.ts) drawn as a background
+--- tint per line, FlamelensHeat1 (coolest) .. FlamelensHeat5 (hottest). The groups are defined
+--- with `default`, so a colorscheme or the user can override them.
+local M = {}
+
+local api = vim.api
+
+M.ns = api.nvim_create_namespace('flamelens_heat')
+M.levels = 5
+
+-- muted tints that keep the colorscheme's text readable; the strongest stays well below full red
+local palettes = {
+  dark = {
+    gui = { '#2a2220', '#372521', '#462821', '#572b20', '#6a2e1d' },
+    cterm = { 235, 236, 52, 52, 88 },
+  },
+  light = {
+    gui = { '#fff7ee', '#ffeedb', '#ffe2c4', '#ffd3a8', '#ffc38d' },
+    cterm = { 230, 230, 223, 223, 216 },
+  },
+}
+local defined = {} -- group -> gui colour this module set, to follow 'background' without clobbering user colours
+
+--- Defines the groups for the current 'background'; `force` replaces only groups still ours.
+function M.define_highlights(force)
+  local palette = palettes[vim.o.background == 'light' and 'light' or 'dark']
+  for level = 1, M.levels do
+    local name = 'FlamelensHeat' .. level
+    if force and defined[name] then
+      local current = vim.fn.synIDattr(vim.fn.synIDtrans(vim.fn.hlID(name)), 'bg#', 'gui')
+      if current:lower() == defined[name] then
+        vim.cmd('highlight clear ' .. name)
+      end
+    end
+    vim.cmd(string.format('highlight default %s guibg=%s ctermbg=%d', name, palette.gui[level], palette.cterm[level]))
+    if vim.fn.synIDattr(vim.fn.hlID(name), 'bg#', 'gui'):lower() == palette.gui[level] then
+      defined[name] = palette.gui[level]
+    end
+  end
+end
+
+M.define_highlights(false)
+
+local by_file = {} -- file name -> last LineHeatParams for it
+
+local function file_of(uri)
+  local ok, fname = pcall(vim.uri_to_fname, uri)
+  return ok and fname or uri
+end
+
+--- Level 1..levels for a heat in (0, 1].
+function M.level(heat)
+  return math.max(1, math.min(M.levels, math.ceil(heat * M.levels)))
+end
+
+function M.draw(bufnr, params)
+  api.nvim_buf_clear_namespace(bufnr, M.ns, 0, -1)
+  if not require('flamelens').options().heat then
+    return
+  end
+  local count = api.nvim_buf_line_count(bufnr)
+  for _, item in ipairs(params.lines or {}) do
+    local line, heat = item.line, tonumber(item.heat) or 0
+    if type(line) == 'number' and line >= 0 and line < count and heat > 0 then
+      local opts = { hl_group = 'FlamelensHeat' .. M.level(heat), hl_eol = true, priority = 90 }
+      if line + 1 < count then
+        opts.end_row, opts.end_col = line + 1, 0
+      else
+        opts.end_row, opts.end_col = line, #api.nvim_buf_get_lines(bufnr, line, line + 1, false)[1]
+      end
+      -- a line can vanish between the notification and now; the next notification redraws
+      pcall(api.nvim_buf_set_extmark, bufnr, M.ns, line, 0, opts)
+    end
+  end
+end
+
+--- Draws the last heat received for the buffer's file (on attach).
+function M.redraw(bufnr)
+  local params = by_file[api.nvim_buf_get_name(bufnr)]
+  if params then
+    M.draw(bufnr, params)
+  end
+end
+
+--- The last heat lines received for a buffer: { {line, heat, percent}, ... }.
+function M.get(bufnr)
+  local params = by_file[api.nvim_buf_get_name(bufnr)]
+  return params and params.lines or {}
+end
+
+--- `flamelens/lineHeat` handler.
+function M.on_line_heat(err, params)
+  if err or type(params) ~= 'table' or type(params.uri) ~= 'string' then
+    return
+  end
+  local fname = file_of(params.uri)
+  by_file[fname] = params
+  for _, bufnr in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(bufnr) and api.nvim_buf_get_name(bufnr) == fname then
+      M.draw(bufnr, params)
+    end
+  end
+end
+
+return M

@@ -1,0 +1,332 @@
+--- flamelens for Neovim 0.7+: starts the language server for the buffers it covers, keeps code
+--- lenses and inlay hints fresh (Neovim refreshes neither by itself), and draws what plain LSP
+--- cannot express (line heat). Everything else is the server's job.
+local M = {}
+
+local api = vim.api
+
+M.name = 'flamelens'
+--- The last `flamelens/status` notification (see server/src/protocol.ts StatusParams).
+M.status = nil
+
+local source = debug.getinfo(1, 'S').source:sub(2)
+--- clients/nvim: lua/flamelens/init.lua is three levels down.
+M.plugin_root = vim.fn.fnamemodify(source, ':p:h:h:h')
+
+local options = { autostart = true, heat = true, inlay_hints = true }
+local config -- resolved: lsp/flamelens.lua with setup() options on top
+local started = {} -- 0.7 only: root_dir -> client id (vim.lsp.start does this bookkeeping on 0.8+)
+
+local function has(feature)
+  return vim.fn.has(feature) == 1
+end
+
+--- The configuration shipped as data in lsp/flamelens.lua (a fresh copy on every call).
+function M.default_config()
+  return dofile(M.plugin_root .. '/lsp/flamelens.lua')
+end
+
+local function merge_settings(base, user)
+  local merged = vim.tbl_deep_extend('force', {}, base or {}, user or {})
+  -- an empty Lua table would be sent as `[]`; the server expects an object
+  if type(merged.flamelens) ~= 'table' or vim.tbl_isempty(merged.flamelens) then
+    merged.flamelens = vim.empty_dict()
+  end
+  return merged
+end
+
+--- Configures the plugin; optional (the defaults work from a checkout with a built server).
+--- opts: cmd, filetypes, root_markers, settings ({ flamelens = {...} }, see docs/configuration.md),
+--- autostart (default true), heat (line heat, default true), inlay_hints (default true),
+--- capabilities (merged into the client's), on_attach(client, bufnr).
+function M.setup(opts)
+  opts = opts or {}
+  vim.validate({ opts = { opts, 'table' } })
+  local base = M.default_config()
+  config = {
+    cmd = opts.cmd or base.cmd,
+    filetypes = opts.filetypes or base.filetypes,
+    root_markers = opts.root_markers or base.root_markers,
+    settings = merge_settings(base.settings, opts.settings),
+  }
+  options = {
+    autostart = opts.autostart ~= false,
+    heat = opts.heat ~= false,
+    inlay_hints = opts.inlay_hints ~= false,
+    capabilities = opts.capabilities,
+    on_attach = opts.on_attach,
+  }
+  -- setup() may run after buffers were opened (lazy loading): attach those too
+  for _, bufnr in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(bufnr) then
+      M.attach(bufnr)
+    end
+  end
+end
+
+--- The resolved configuration (defaults when setup() was never called).
+function M.config()
+  if not config then
+    local base = M.default_config()
+    config = {
+      cmd = base.cmd,
+      filetypes = base.filetypes,
+      root_markers = base.root_markers,
+      settings = merge_settings(base.settings, nil),
+    }
+  end
+  return config
+end
+
+function M.options()
+  return options
+end
+
+--- The nearest directory above `fname` holding a root marker; else the working directory when the
+--- file lies below it, else the file's directory.
+function M.find_root(fname, markers)
+  local dir = vim.fn.fnamemodify(fname, ':p:h')
+  while true do
+    for _, marker in ipairs(markers) do
+      if vim.loop.fs_stat(dir .. '/' .. marker) then
+        return dir
+      end
+    end
+    local parent = vim.fn.fnamemodify(dir, ':h')
+    if parent == dir then
+      break
+    end
+    dir = parent
+  end
+  local cwd = vim.fn.getcwd()
+  if vim.startswith(vim.fn.fnamemodify(fname, ':p'), cwd .. '/') then
+    return cwd
+  end
+  return vim.fn.fnamemodify(fname, ':p:h')
+end
+
+local function capabilities()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  caps = vim.tbl_deep_extend('force', caps, {
+    -- the handlers below answer these on every version
+    workspace = { codeLens = { refreshSupport = true }, inlayHint = { refreshSupport = true } },
+    window = { showDocument = { support = true } },
+  })
+  if not (caps.textDocument and caps.textDocument.inlayHint) then
+    -- 0.7-0.9: inlay.lua requests and draws hints itself
+    caps.textDocument = caps.textDocument or {}
+    caps.textDocument.inlayHint = { dynamicRegistration = false }
+  end
+  if options.capabilities then
+    caps = vim.tbl_deep_extend('force', caps, options.capabilities)
+  end
+  return caps
+end
+
+local function show_document(_, params, ctx)
+  if type(params) ~= 'table' or params.external then
+    return { success = false }
+  end
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local range = params.selection or { start = { line = 0, character = 0 }, ['end'] = { line = 0, character = 0 } }
+  local ok = vim.lsp.util.jump_to_location({ uri = params.uri, range = range }, client and client.offset_encoding or 'utf-16')
+  return { success = ok and true or false }
+end
+
+--- Handlers Neovim lacks on some versions; answering requests with vim.NIL (JSON null), as LSP asks.
+local function handlers()
+  local h = {}
+  if not vim.lsp.handlers['workspace/codeLens/refresh'] then
+    h['workspace/codeLens/refresh'] = function(_, _, ctx)
+      for _, bufnr in ipairs(vim.lsp.get_buffers_by_client_id(ctx.client_id)) do
+        M.refresh_lenses(bufnr)
+      end
+      return vim.NIL
+    end
+  end
+  if not vim.lsp.handlers['workspace/inlayHint/refresh'] then
+    h['workspace/inlayHint/refresh'] = function(_, _, ctx)
+      if options.inlay_hints then
+        require('flamelens.inlay').refresh_client(ctx.client_id)
+      end
+      return vim.NIL
+    end
+  end
+  if not vim.lsp.handlers['window/showDocument'] then
+    h['window/showDocument'] = show_document
+  end
+  return h
+end
+
+--- The config handed to vim.lsp.start (0.8+) or vim.lsp.start_client (0.7) for one root.
+function M.client_config(root_dir)
+  local cfg = M.config()
+  return {
+    name = M.name,
+    cmd = cfg.cmd,
+    root_dir = root_dir,
+    workspace_folders = {
+      { uri = vim.uri_from_fname(root_dir), name = vim.fn.fnamemodify(root_dir, ':t') },
+    },
+    settings = cfg.settings,
+    init_options = cfg.settings.flamelens,
+    capabilities = capabilities(),
+    handlers = handlers(),
+    -- 0.8+ reaches M.on_attach through LspAttach (plugin/flamelens.lua)
+    on_attach = not has('nvim-0.8') and function(client, bufnr)
+      M.on_attach(client, bufnr)
+    end or nil,
+    on_exit = function()
+      vim.schedule(M.clear_all)
+    end,
+  }
+end
+
+--- Starts (or reuses) the server for a buffer whose filetype it covers. Called on FileType.
+function M.attach(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = api.nvim_get_current_buf()
+  end
+  local cfg = M.config()
+  if not options.autostart or vim.g.flamelens_autostart == false then
+    return
+  end
+  if not api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
+    return
+  end
+  if not vim.tbl_contains(cfg.filetypes, vim.bo[bufnr].filetype) then
+    return
+  end
+  local fname = api.nvim_buf_get_name(bufnr)
+  if fname == '' or fname:match('^%a[%w+.-]*://') then
+    return
+  end
+  local client_cfg = M.client_config(M.find_root(fname, cfg.root_markers))
+  if vim.lsp.start then
+    return vim.lsp.start(client_cfg, { bufnr = bufnr })
+  end
+  local id = started[client_cfg.root_dir]
+  if not (id and vim.lsp.get_client_by_id(id)) then
+    id = vim.lsp.start_client(client_cfg)
+    started[client_cfg.root_dir] = id
+  end
+  if id then
+    vim.lsp.buf_attach_client(bufnr, id)
+  end
+  return id
+end
+
+--- Runs once per (client, buffer): refresh triggers, native or drawn inlay hints, line heat.
+function M.on_attach(client, bufnr)
+  local group = api.nvim_create_augroup('flamelens', { clear = false })
+  api.nvim_clear_autocmds({ group = group, buffer = bufnr })
+  api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function(args)
+      M.refresh(args.buf)
+    end,
+  })
+  if options.inlay_hints then
+    require('flamelens.inlay').enable(bufnr)
+  end
+  if options.heat then
+    require('flamelens.heat').redraw(bufnr)
+  end
+  M.refresh(bufnr)
+  if options.on_attach then
+    options.on_attach(client, bufnr)
+  end
+end
+
+--- Asks for code lenses again (Neovim never does by itself).
+function M.refresh_lenses(bufnr)
+  if not api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  if has('nvim-0.10') then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  else
+    -- before 0.10 refresh() works on the current buffer only
+    api.nvim_buf_call(bufnr, function()
+      vim.lsp.codelens.refresh()
+    end)
+  end
+end
+
+--- Refreshes lenses, and hints where Neovim does not (before 0.10).
+function M.refresh(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    bufnr = api.nvim_get_current_buf()
+  end
+  M.refresh_lenses(bufnr)
+  if options.inlay_hints then
+    require('flamelens.inlay').refresh(bufnr)
+  end
+end
+
+--- Running flamelens clients; with bufnr, those attached to that buffer.
+function M.clients(bufnr)
+  local all = vim.lsp.get_clients and vim.lsp.get_clients({ name = M.name }) or vim.lsp.get_active_clients()
+  local found = {}
+  for _, client in ipairs(all) do
+    if client.name == M.name and (bufnr == nil or vim.lsp.buf_is_attached(bufnr, client.id)) then
+      found[#found + 1] = client
+    end
+  end
+  return found
+end
+
+--- The client serving bufnr, else (attached_only false) any running flamelens client.
+function M.get_client(bufnr, attached_only)
+  bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
+  local client = M.clients(bufnr)[1]
+  if client or attached_only then
+    return client
+  end
+  return M.clients()[1]
+end
+
+--- Clears everything drawn (after the server exits).
+function M.clear_all()
+  for _, bufnr in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(bufnr) and #M.clients(bufnr) == 0 then
+      api.nvim_buf_clear_namespace(bufnr, require('flamelens.inlay').ns, 0, -1)
+      api.nvim_buf_clear_namespace(bufnr, require('flamelens.heat').ns, 0, -1)
+    end
+  end
+end
+
+--- `flamelens/status` handler: keeps the latest status and tells statuslines to redraw.
+function M.on_status(err, params)
+  if err or type(params) ~= 'table' then
+    return
+  end
+  M.status = params
+  api.nvim_exec_autocmds('User', { pattern = 'FlamelensStatus', modeline = false })
+end
+
+--- A short status text for a statusline: `flamelens: cpu.austin · CPU time · 5600 samples`.
+function M.statusline()
+  local s = M.status
+  if not s or s.profile == nil or s.profile == vim.NIL then
+    return ''
+  end
+  local parts = { 'flamelens: ' .. vim.fn.fnamemodify(s.profile, ':t') }
+  if type(s.metricLabel) == 'string' then
+    parts[#parts + 1] = s.metricLabel
+  end
+  if type(s.samples) == 'number' then
+    parts[#parts + 1] = s.samples .. ' samples'
+  end
+  local text = table.concat(parts, ' · ')
+  if s.loading then
+    text = text .. ' (loading)'
+  end
+  if s.enabled == false then
+    text = text .. ' (off)'
+  end
+  return text
+end
+
+return M

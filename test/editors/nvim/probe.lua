@@ -1,0 +1,294 @@
+-- Headless probe, run with `-c 'luafile probe.lua'` once shop/pricing.py is open: waits for what
+-- Neovim displays (extmarks, vim.lsp.inlay_hint.get(), code lenses, the hover float, the quickfix
+-- list), drives :Flamelens, and writes a JSON report to $FLAMELENS_REPORT for the vitest side.
+-- Every wait is vim.wait on a condition, bounded by $FLAMELENS_WAIT_MS.
+local api = vim.api
+local WAIT = tonumber(os.getenv('FLAMELENS_WAIT_MS') or '') or 15000
+local HOT = 27 -- pricing.py:28 `total += item.unit_price * factor`, 0-based
+local DEF = 24 -- pricing.py:25 `def line_total(item, factor):`
+local bufnr = api.nvim_get_current_buf()
+-- what the test computed from the recording, as displayed text ("14.1%"): the probe waits until
+-- Neovim shows it, since a profile shows partial numbers while it is still loading
+local EXPECT = vim.fn.json_decode(os.getenv('FLAMELENS_EXPECT') or '{}')
+local started = vim.loop.hrtime()
+local v = vim.version()
+
+local report = {
+  nvim = string.format('%d.%d.%d', v.major, v.minor, v.patch),
+  file = api.nvim_buf_get_name(bufnr),
+  steps = {},
+  notifications = {},
+  errors = {},
+}
+
+-- keep what :Flamelens says to the user (and anything else that notifies)
+vim.notify = function(msg, level)
+  table.insert(report.notifications, { msg = tostring(msg), level = level })
+end
+
+local function ms()
+  return math.floor((vim.loop.hrtime() - started) / 1e6)
+end
+
+local function step(name, ok)
+  table.insert(report.steps, { name = name, ok = ok and true or false, at_ms = ms() })
+  return ok
+end
+
+local function wait(name, cond)
+  local ok = vim.wait(WAIT, function()
+    local good, value = pcall(cond)
+    return good and value and true or false
+  end, 20)
+  step(name, ok)
+  -- later steps build on this one: stop here rather than wait out every later timeout
+  if not ok then
+    error('timed out waiting for: ' .. name, 0)
+  end
+  return ok
+end
+
+local flamelens = require('flamelens')
+local inlay = require('flamelens.inlay')
+local heat = require('flamelens.heat')
+
+local function client()
+  return flamelens.get_client(bufnr, true)
+end
+
+-- What is displayed as inlay hints on a line: native hints on 0.10+, our extmarks before.
+local function hints_on(line)
+  local texts = {}
+  if inlay.native() then
+    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
+      local hint = h.inlay_hint
+      if hint.position.line == line then
+        local label = hint.label
+        if type(label) == 'table' then
+          local parts = {}
+          for _, p in ipairs(label) do
+            parts[#parts + 1] = p.value
+          end
+          label = table.concat(parts)
+        end
+        texts[#texts + 1] = label
+      end
+    end
+  else
+    for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, inlay.ns, { line, 0 }, { line, -1 }, { details = true })) do
+      local chunks = {}
+      for _, c in ipairs(m[4].virt_text or {}) do
+        chunks[#chunks + 1] = c[1]
+      end
+      texts[#texts + 1] = vim.trim(table.concat(chunks))
+    end
+  end
+  return table.concat(texts, ' | ')
+end
+
+local function all_hint_lines()
+  local lines = {}
+  if inlay.native() then
+    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
+      lines[#lines + 1] = h.inlay_hint.position.line
+    end
+  else
+    for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, inlay.ns, 0, -1, {})) do
+      lines[#lines + 1] = m[2]
+    end
+  end
+  table.sort(lines)
+  return lines
+end
+
+local function lenses_on(line)
+  local titles = {}
+  for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+    if lens.range.start.line == line and lens.command and lens.command.title then
+      titles[#titles + 1] = lens.command.title
+    end
+  end
+  return titles
+end
+
+local function heat_on(line)
+  local groups = {}
+  for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, heat.ns, { line, 0 }, { line, -1 }, { details = true })) do
+    groups[#groups + 1] = m[4].hl_group
+  end
+  return groups
+end
+
+local function heat_percent(line)
+  for _, item in ipairs(heat.get(bufnr)) do
+    if item.line == line then
+      return item.percent
+    end
+  end
+  return nil
+end
+
+local function floats()
+  local found = {}
+  for _, w in ipairs(api.nvim_list_wins()) do
+    if api.nvim_win_get_config(w).relative ~= '' then
+      found[#found + 1] = w
+    end
+  end
+  return found
+end
+
+local function hover_lines(line, col)
+  api.nvim_win_set_cursor(0, { line + 1, col })
+  vim.lsp.buf.hover()
+  local win
+  wait('hover float on line ' .. (line + 1), function()
+    win = floats()[1]
+    return win ~= nil
+  end)
+  if not win then
+    return {}
+  end
+  local lines = api.nvim_buf_get_lines(api.nvim_win_get_buf(win), 0, -1, false)
+  api.nvim_win_close(win, true)
+  return lines
+end
+
+local function display()
+  return { hint = hints_on(HOT), heat = heat_on(HOT), heat_percent = heat_percent(HOT), lenses = lenses_on(DEF) }
+end
+
+local function run()
+  wait('client attached and initialized', function()
+    local c = client()
+    return c and c.initialized
+  end)
+  local c = client()
+  report.client = c and { name = c.name, cmd = c.config.cmd, root_dir = c.config.root_dir } or vim.NIL
+
+  wait('status: profile loaded', function()
+    local s = flamelens.status
+    return s and type(s.profile) == 'string' and not s.loading
+  end)
+  wait('inlay hint on line 28 shows ' .. EXPECT.hint_cpu, function()
+    return hints_on(HOT):find(EXPECT.hint_cpu, 1, true) ~= nil
+  end)
+  wait('code lens on line_total shows ' .. EXPECT.lens_cpu, function()
+    return table.concat(lenses_on(DEF), '\n'):find(EXPECT.lens_cpu, 1, true) ~= nil
+  end)
+  wait('line heat on line 28 at ' .. EXPECT.percent_cpu .. '%', function()
+    return #heat_on(HOT) > 0 and math.abs(heat_percent(HOT) - EXPECT.percent_cpu) < 0.1
+  end)
+  report.initial = display()
+  report.initial.hint_lines = all_hint_lines()
+  report.initial.heat_line1 = heat_on(0)
+  report.initial.hover = hover_lines(HOT, 8)
+  report.initial.statusline = flamelens.statusline()
+
+  -- `:Flamelens metric` without an argument: list the metrics, the user picks `samples`
+  local offered
+  local ui_select = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    offered = { prompt = opts.prompt, items = items, labels = vim.tbl_map(opts.format_item or tostring, items) }
+    for _, item in ipairs(items) do
+      if item.key == 'samples' then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.cmd('Flamelens metric')
+  -- the menu opens when listMetrics answers, during this wait
+  wait('hint shows ' .. EXPECT.hint_samples .. ' after :Flamelens metric (samples picked)', function()
+    return hints_on(HOT):find(EXPECT.hint_samples, 1, true) ~= nil
+  end)
+  vim.ui.select = ui_select
+  report.metric_menu = offered or vim.NIL
+  wait('line heat follows the metric to ' .. EXPECT.percent_samples .. '%', function()
+    return #heat_on(HOT) > 0 and math.abs(heat_percent(HOT) - EXPECT.percent_samples) < 0.1
+  end)
+  wait('lens shows ' .. EXPECT.lens_samples .. ' after the metric change', function()
+    return table.concat(lenses_on(DEF), '\n'):find(EXPECT.lens_samples, 1, true) ~= nil
+  end)
+  report.samples = display()
+  report.samples.hover = hover_lines(HOT, 8)
+
+  -- and back with an argument: the metric that was active before
+  local previous
+  for _, m in ipairs(offered and offered.items or {}) do
+    if m.active then
+      previous = m.key
+    end
+  end
+  report.previous_metric = previous or vim.NIL
+  if previous then
+    vim.cmd('Flamelens metric ' .. previous)
+    wait(':Flamelens metric ' .. previous .. ' restores the hint', function()
+      return hints_on(HOT) == report.initial.hint
+    end)
+  end
+
+  vim.cmd('Flamelens toggle')
+  wait(':Flamelens toggle hides hints and heat', function()
+    return hints_on(HOT) == '' and #heat_on(HOT) == 0
+  end)
+  report.toggled_off = display()
+  vim.cmd('Flamelens toggle on')
+  wait(':Flamelens toggle on shows them again', function()
+    return hints_on(HOT) == report.initial.hint and #heat_on(HOT) > 0
+  end)
+
+  -- callers of the function under the cursor, into the quickfix list
+  api.nvim_win_set_cursor(0, { DEF + 1, 6 })
+  vim.cmd('Flamelens callers')
+  wait(':Flamelens callers fills the quickfix list', function()
+    return #vim.fn.getqflist() > 0
+  end)
+  local qf = vim.fn.getqflist({ title = 1, items = 1 })
+  report.callers = { title = qf.title, items = {} }
+  for _, item in ipairs(qf.items) do
+    table.insert(report.callers.items, {
+      text = item.text,
+      lnum = item.lnum,
+      file = item.bufnr > 0 and api.nvim_buf_get_name(item.bufnr) or '',
+    })
+  end
+  vim.cmd('cclose')
+  api.nvim_set_current_buf(bufnr)
+
+  -- an edit: three lines above the hot line move its hint and heat three lines down.
+  -- A -c script blocks the main loop, which is what fires TextChanged, so the probe fires it.
+  api.nvim_buf_set_lines(bufnr, HOT - 2, HOT - 2, false, { '    # one', '    # two', '    # three' })
+  api.nvim_exec_autocmds('TextChanged', { buffer = bufnr })
+  wait('hint moves down after inserting 3 lines', function()
+    return hints_on(HOT + 3) == report.initial.hint and hints_on(HOT) == ''
+  end)
+  wait('heat moves down after inserting 3 lines', function()
+    return #heat_on(HOT + 3) > 0 and #heat_on(HOT) == 0
+  end)
+  report.edited = { hint = hints_on(HOT + 3), heat = heat_on(HOT + 3), hint_lines = all_hint_lines() }
+  api.nvim_buf_set_lines(bufnr, HOT - 2, HOT + 1, false, {})
+  api.nvim_exec_autocmds('TextChanged', { buffer = bufnr })
+  wait('hint back on line 28 after removing them', function()
+    return hints_on(HOT) == report.initial.hint
+  end)
+
+  vim.cmd('checkhealth flamelens')
+  report.health = api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
+local ok, err = xpcall(run, debug.traceback)
+if not ok then
+  table.insert(report.errors, tostring(err))
+end
+report.total_ms = ms()
+local log = io.open(vim.lsp.get_log_path(), 'r')
+if log then
+  local lines = vim.split(log:read('*a'), '\n')
+  report.lsp_log_tail = { unpack(lines, math.max(1, #lines - 40)) }
+  log:close()
+end
+local out = assert(io.open(assert(os.getenv('FLAMELENS_REPORT')), 'w'))
+out:write(vim.fn.json_encode(report))
+out:close()
+vim.cmd('qa!')
