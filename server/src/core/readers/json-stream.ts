@@ -1,17 +1,23 @@
+import { Utf8Builder } from './utf8-builder';
+
 /**
  * An incremental JSON tokenizer over bytes: chunks of any size go in, SAX-like events come out.
  * It never builds a string of the whole document (V8 caps strings at ~512 MB), keeps state across
  * chunk boundaries (inside strings, escapes, UTF-8 sequences, numbers and literals), and uses no
  * recursion, so nesting depth is bounded by memory only.
  *
- * Strings are decoded as UTF-8 once complete; `\u` escapes (with surrogate pairs) are re-encoded
- * to UTF-8 first. A lone surrogate becomes U+FFFD, as TextDecoder would do.
+ * Strings are decoded as UTF-8 once complete (see Utf8Builder for escapes).
  */
 
 export interface JsonSink {
   startObject(): void;
   endObject(): void;
-  startArray(): void;
+  /**
+   * Return true to have the array's numbers collected into `JsonTokenizer.ints` instead of
+   * `number()` calls (read them in `endArray`): the fast lane for frame-index arrays. Ignored
+   * for an array nested in a collected one.
+   */
+  startArray(): boolean | void;
   endArray(): void;
   key(name: string): void;
   string(value: string): void;
@@ -57,17 +63,23 @@ export class JsonTokenizer {
   private started = false;
   // strings
   private strIsKey = false;
-  private acc = new Uint8Array(256);
-  private accLen = 0;
+  private readonly text = new Utf8Builder();
   private esc = 0; // 0 none, 1 after '\', 2..5 reading \u hex digits
   private uHex = 0;
-  private high = 0; // pending high surrogate
   // numbers and literals
   private numText = '';
   private numStart = 0;
   private litWord = '';
   private litPos = 0;
   error: JsonError | undefined;
+  /** Depth of the array whose numbers are being collected (-1: none). */
+  private collectDepth = -1;
+  /**
+   * Numbers of the collected array, valid during its `endArray`: non-negative int32 as read,
+   * any other number (negative, fractional, huge) as -1.
+   */
+  ints = new Int32Array(256);
+  intCount = 0;
 
   constructor(private readonly sink: JsonSink) {}
 
@@ -110,6 +122,14 @@ export class JsonTokenizer {
           if (c === 32 || c === 10 || c === 13 || c === 9) {
             i++;
             continue;
+          }
+          // Arrays of small integers are the bulk of profile files: a tight loop of their own
+          if ((c === 44 || (c >= 48 && c <= 57)) && this.depth > 0 && this.stack[this.depth - 1] === ARR) {
+            const j = this.intArray(buf, i, n);
+            if (j > i) {
+              i = j;
+              continue;
+            }
           }
           i = this.structural(buf, i, c);
         }
@@ -174,7 +194,11 @@ export class JsonTokenizer {
         if (c === 91 /* [ */) {
           this.open(ARR);
           this.state = S.ValueOrEnd;
-          this.sink.startArray();
+          // the lane does not nest: arrays inside a collected one reach the sink as usual
+          if (this.sink.startArray() === true && this.collectDepth < 0) {
+            this.collectDepth = this.depth;
+            this.intCount = 0;
+          }
           return i + 1;
         }
         if (c === QUOTE) return this.startString(buf, i, false);
@@ -213,10 +237,54 @@ export class JsonTokenizer {
     }
   }
 
+  /**
+   * Reads commas, blanks and plain integers inside an array until anything else (a bracket, a
+   * fraction, a number cut by the chunk end), which the general path then takes.
+   */
+  private intArray(buf: Buffer, i: number, n: number): number {
+    const sink = this.sink;
+    const collect = this.depth === this.collectDepth;
+    let st = this.state;
+    while (i < n) {
+      const c = buf[i];
+      if (c === 44) {
+        if (st !== S.After) break;
+        st = S.Value;
+        i++;
+      } else if (c >= 48 && c <= 57) {
+        if (st === S.After) break;
+        let v = c - 48;
+        let j = i + 1;
+        while (j < n) {
+          const d = buf[j] - 48;
+          if (d < 0 || d > 9) break;
+          v = v * 10 + d;
+          j++;
+        }
+        const b = buf[j];
+        // a '.', 'e' or sign after the digits: not a plain integer, the general path decides
+        if (j >= n || j - i > 15 || b === 46 || b === 101 || b === 69 || b === 45 || b === 43) break;
+        if (collect) {
+          if (this.intCount === this.ints.length) this.growInts();
+          this.ints[this.intCount++] = v < 2147483648 ? v : -1;
+        } else sink.number(v);
+        st = S.After;
+        i = j;
+      } else if (c === 32 || c === 10 || c === 13 || c === 9) {
+        i++;
+      } else break;
+    }
+    this.state = st;
+    return i;
+  }
+
   private close(kind: number, i: number): number {
     this.depth--;
     if (kind === OBJ) this.sink.endObject();
-    else this.sink.endArray();
+    else {
+      this.sink.endArray();
+      if (this.depth + 1 === this.collectDepth) this.collectDepth = -1;
+    }
     this.afterValue();
     return i + 1;
   }
@@ -235,10 +303,9 @@ export class JsonTokenizer {
       j++;
     }
     this.strIsKey = isKey;
-    this.accLen = 0;
+    this.text.reset();
     this.esc = 0;
-    this.high = 0;
-    this.append(buf, i + 1, j);
+    this.text.append(buf, i + 1, j);
     this.state = S.String;
     return j;
   }
@@ -253,63 +320,6 @@ export class JsonTokenizer {
     }
   }
 
-  private append(buf: Uint8Array, a: number, b: number): void {
-    if (a >= b) return;
-    if (this.high) this.flushHigh();
-    this.reserve(b - a);
-    this.acc.set(buf.subarray(a, b), this.accLen);
-    this.accLen += b - a;
-  }
-
-  private reserve(k: number): void {
-    if (this.accLen + k <= this.acc.length) return;
-    const next = new Uint8Array(Math.max(this.acc.length * 2, this.accLen + k));
-    next.set(this.acc.subarray(0, this.accLen));
-    this.acc = next;
-  }
-
-  private appendCodePoint(cp: number): void {
-    this.reserve(4);
-    const a = this.acc;
-    let k = this.accLen;
-    if (cp < 0x80) a[k++] = cp;
-    else if (cp < 0x800) {
-      a[k++] = 0xc0 | (cp >> 6);
-      a[k++] = 0x80 | (cp & 63);
-    } else if (cp < 0x10000) {
-      a[k++] = 0xe0 | (cp >> 12);
-      a[k++] = 0x80 | ((cp >> 6) & 63);
-      a[k++] = 0x80 | (cp & 63);
-    } else {
-      a[k++] = 0xf0 | (cp >> 18);
-      a[k++] = 0x80 | ((cp >> 12) & 63);
-      a[k++] = 0x80 | ((cp >> 6) & 63);
-      a[k++] = 0x80 | (cp & 63);
-    }
-    this.accLen = k;
-  }
-
-  private flushHigh(): void {
-    this.high = 0;
-    this.appendCodePoint(0xfffd);
-  }
-
-  private codeUnit(u: number): void {
-    if (u >= 0xd800 && u < 0xdc00) {
-      if (this.high) this.flushHigh();
-      this.high = u;
-    } else if (u >= 0xdc00 && u < 0xe000) {
-      if (this.high) {
-        const cp = 0x10000 + ((this.high - 0xd800) << 10) + (u - 0xdc00);
-        this.high = 0;
-        this.appendCodePoint(cp);
-      } else this.appendCodePoint(0xfffd);
-    } else {
-      if (this.high) this.flushHigh();
-      this.appendCodePoint(u);
-    }
-  }
-
   /** Continues a string that did not fit the fast path (escapes, or a chunk boundary). */
   private stringBytes(buf: Buffer, i: number): number {
     const n = buf.length;
@@ -321,22 +331,22 @@ export class JsonTokenizer {
           case QUOTE:
           case BACKSLASH:
           case 47:
-            this.codeUnit(c);
+            this.text.codeUnit(c);
             break;
           case 98:
-            this.codeUnit(8);
+            this.text.codeUnit(8);
             break;
           case 102:
-            this.codeUnit(12);
+            this.text.codeUnit(12);
             break;
           case 110:
-            this.codeUnit(10);
+            this.text.codeUnit(10);
             break;
           case 114:
-            this.codeUnit(13);
+            this.text.codeUnit(13);
             break;
           case 116:
-            this.codeUnit(9);
+            this.text.codeUnit(9);
             break;
           case 117:
             this.esc = 2;
@@ -354,23 +364,20 @@ export class JsonTokenizer {
         this.uHex = this.uHex * 16 + d;
         if (++this.esc === 6) {
           this.esc = 0;
-          this.codeUnit(this.uHex);
+          this.text.codeUnit(this.uHex);
         }
         continue;
       }
       let j = i;
       while (j < n && buf[j] !== QUOTE && buf[j] !== BACKSLASH) j++;
-      this.append(buf, i, j);
+      this.text.append(buf, i, j);
       if (j === n) return n;
       if (buf[j] === BACKSLASH) {
         this.esc = 1;
         i = j + 1;
         continue;
       }
-      if (this.high) this.flushHigh();
-      const s = Buffer.from(this.acc.buffer, 0, this.accLen).toString('utf8');
-      this.emitString(s, this.strIsKey);
-      if (this.acc.length > 65536) this.acc = new Uint8Array(256); // do not keep one huge string's buffer
+      this.emitString(this.text.take(), this.strIsKey);
       return j + 1;
     }
     return n;
@@ -412,7 +419,7 @@ export class JsonTokenizer {
         v = v * 10 + d;
       }
       if (k === b) {
-        this.sink.number(neg ? -v : v);
+        this.emitNumber(neg ? -v : v);
         this.afterValue();
         return;
       }
@@ -426,8 +433,20 @@ export class JsonTokenizer {
       this.fail(`invalid number '${text.slice(0, 40)}'`, at);
       return;
     }
-    this.sink.number(v);
+    this.emitNumber(v);
     this.afterValue();
+  }
+
+  private emitNumber(v: number): void {
+    if (this.depth !== this.collectDepth) return this.sink.number(v);
+    if (this.intCount === this.ints.length) this.growInts();
+    this.ints[this.intCount++] = Number.isInteger(v) && v >= 0 && v < 2147483648 ? v : -1;
+  }
+
+  private growInts(): void {
+    const next = new Int32Array(this.ints.length * 2);
+    next.set(this.ints);
+    this.ints = next;
   }
 
   private literalBytes(buf: Buffer, i: number): number {

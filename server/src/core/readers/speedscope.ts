@@ -1,5 +1,7 @@
-import { metric, type MetricDef, Profile } from '../model';
+import { Profile } from '../model';
 import { JsonTokenizer, type JsonSink } from './json-stream';
+import { type Kind, metricsFor, newProfileState, profileKind, type ProfileState, threadOfName, unitScale } from './speedscope-profile';
+import { FloatQueue, IntQueue } from './typed-queues';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
 
 /**
@@ -42,106 +44,6 @@ const enum R {
   Event,
 }
 
-const AUSTIN_NAME = /^(Wall time|CPU time|Memory allocation|Memory deallocation) profile for (\d+):(?:(\d+):)?(.+)$/;
-const PYSPY_NAME = /^(?:Process (\d+) )?Thread (\S+)(?: "(.*)")?$/;
-const AUSTIN_KIND: Record<string, Kind> = {
-  'Wall time': 'wall',
-  'CPU time': 'cpu',
-  'Memory allocation': 'alloc',
-  'Memory deallocation': 'dealloc',
-};
-const SCALE: Record<string, number> = { nanoseconds: 1e-3, microseconds: 1, milliseconds: 1e3, seconds: 1e6 };
-
-type Kind = 'wall' | 'cpu' | 'time' | 'alloc' | 'dealloc' | 'weight';
-
-/** A growable int32 queue: push at the tail, shift at the head, reset when drained. */
-class IntQueue {
-  a = new Int32Array(64);
-  head = 0;
-  n = 0;
-  get size(): number {
-    return this.n - this.head;
-  }
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      if (this.head > 0 && this.head * 2 >= this.n) {
-        this.a.copyWithin(0, this.head, this.n);
-        this.n -= this.head;
-        this.head = 0;
-      } else {
-        const b = new Int32Array(this.a.length * 2);
-        b.set(this.a);
-        this.a = b;
-      }
-    }
-    this.a[this.n++] = v;
-  }
-  shift(): number {
-    const v = this.a[this.head++];
-    if (this.head === this.n) this.head = this.n = 0;
-    return v;
-  }
-  pop(): number {
-    return this.a[--this.n];
-  }
-}
-
-class FloatQueue {
-  a = new Float64Array(64);
-  head = 0;
-  n = 0;
-  get size(): number {
-    return this.n - this.head;
-  }
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      if (this.head > 0 && this.head * 2 >= this.n) {
-        this.a.copyWithin(0, this.head, this.n);
-        this.n -= this.head;
-        this.head = 0;
-      } else {
-        const b = new Float64Array(this.a.length * 2);
-        b.set(this.a);
-        this.a = b;
-      }
-    }
-    this.a[this.n++] = v;
-  }
-  shift(): number {
-    const v = this.a[this.head++];
-    if (this.head === this.n) this.head = this.n = 0;
-    return v;
-  }
-}
-
-interface ProfileState {
-  readonly index: number;
-  name?: string;
-  unit?: string;
-  ready: boolean;
-  skip: boolean;
-  thread: number;
-  slot: number;
-  countSlot: number;
-  scale: number;
-  values: Float64Array;
-  /** Nodes of samples whose weight has not been read yet (-1: a sample that was dropped). */
-  nodes: IntQueue;
-  /** Weights read before their sample. */
-  weights: FloatQueue;
-  /** Frame indices of samples read before the profile could be resolved, and their lengths. */
-  raw: IntQueue | null;
-  rawLens: IntQueue | null;
-  /** Events read before the profile could be resolved: (type, at, frame) triples. */
-  rawEvents: FloatQueue | null;
-  // evented state
-  open: IntQueue;
-  openIds: IntQueue;
-  lastAt: number;
-  evStarted: boolean;
-  notes: Set<string>;
-}
-
 export class SpeedscopeReader implements ProfileReader, JsonSink {
   readonly format = 'speedscope';
   private readonly log = new IssueLog();
@@ -160,7 +62,6 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   private profileCount = 0;
   private ps: ProfileState | null = null;
   private readonly waiting: ProfileState[] = [];
-  private readonly stack = new IntQueue();
   private ids = new Int32Array(128);
   private evType = '';
   private evAt = NaN;
@@ -235,7 +136,7 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
       this.fName = this.fFile = undefined;
       this.fLine = this.fCol = 0;
     } else if (role === R.Profile) {
-      this.ps = this.newProfile();
+      this.ps = newProfileState(this.profileCount++);
     } else if (role === R.Event) {
       this.evType = '';
       this.evAt = this.evFrame = NaN;
@@ -249,10 +150,11 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     else if (role === R.Event) this.endEvent(this.ps!);
   }
 
-  startArray(): void {
+  startArray(): boolean {
     const role = this.childRole(false);
     this.pushRole(role);
-    if (role === R.Stack) this.stack.head = this.stack.n = 0;
+    // a stack's frame indices go to the tokenizer's int lane, read back in endStack
+    return role === R.Stack;
   }
 
   endArray(): void {
@@ -288,9 +190,6 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   number(value: number): void {
     if (this.depth === 0) return;
     switch (this.roles[this.depth - 1]) {
-      case R.Stack:
-        this.stack.push(Number.isInteger(value) && value >= 0 && value < 2147483648 ? value : -1);
-        break;
       case R.Weights:
         this.weight(this.ps!, value);
         break;
@@ -377,29 +276,6 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
 
   // ---- profiles ----
 
-  private newProfile(): ProfileState {
-    return {
-      index: this.profileCount++,
-      ready: false,
-      skip: false,
-      thread: -1,
-      slot: -1,
-      countSlot: -1,
-      scale: 1,
-      values: new Float64Array(0),
-      nodes: new IntQueue(),
-      weights: new FloatQueue(),
-      raw: null,
-      rawLens: null,
-      rawEvents: null,
-      open: new IntQueue(),
-      openIds: new IntQueue(),
-      lastAt: 0,
-      evStarted: false,
-      notes: new Set(),
-    };
-  }
-
   private label(ps: ProfileState): string {
     return ps.name !== undefined ? `"${ps.name}"` : `#${ps.index}`;
   }
@@ -412,40 +288,16 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     return true;
   }
 
-  private kindOf(ps: ProfileState): { kind: Kind; austin: boolean } {
-    const m = AUSTIN_NAME.exec(ps.name ?? '');
-    if (m) return { kind: AUSTIN_KIND[m[1]], austin: true };
-    const unit = ps.unit ?? 'none';
-    if (SCALE[unit] !== undefined) return { kind: 'time', austin: false };
-    if (unit === 'bytes') return { kind: 'alloc', austin: false };
-    return { kind: 'weight', austin: false };
-  }
-
   private decideMetrics(kind: Kind, austin: boolean): void {
     this.metricsSet = true;
-    let defs: MetricDef[];
-    switch (kind) {
-      case 'wall':
-      case 'cpu':
-      case 'time':
-        defs = [metric(kind), metric('samples')];
-        break;
-      case 'alloc':
-      case 'dealloc':
-        defs = austin
-          ? [metric('alloc'), metric('dealloc'), metric('samples')]
-          : [{ key: 'alloc', label: 'memory', unit: 'bytes' }, metric('samples')];
-        break;
-      default:
-        this.weightOnly = true;
-        defs = [{ key: 'samples', label: 'samples (weight)', unit: 'count' }];
-    }
+    const defs = metricsFor(kind, austin);
+    this.weightOnly = kind === 'weight';
     this.profile.setMetrics(defs);
   }
 
   private resolveProfile(ps: ProfileState): void {
     ps.ready = true;
-    const { kind, austin } = this.kindOf(ps);
+    const { kind, austin } = profileKind(ps.name, ps.unit);
     if (!this.metricsSet) this.decideMetrics(kind, austin);
     const p = this.profile;
     ps.slot = this.weightOnly ? (kind === 'weight' ? 0 : -1) : kind === 'weight' ? -1 : p.metricIndex(kind);
@@ -458,7 +310,7 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
       });
     } else {
       ps.countSlot = this.weightOnly ? -1 : p.metricIndex('samples');
-      ps.scale = SCALE[ps.unit ?? ''] ?? 1;
+      ps.scale = unitScale(ps.unit);
       ps.values = new Float64Array(p.metrics.length);
       ps.thread = this.threadOf(ps);
     }
@@ -488,12 +340,8 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   }
 
   private threadOf(ps: ProfileState): number {
-    const name = ps.name ?? '';
-    let m = AUSTIN_NAME.exec(name);
-    if (m) return this.profile.thread(m[2], m[4], m[3] ?? '');
-    m = PYSPY_NAME.exec(name);
-    if (m) return this.profile.thread(m[1] ?? '', m[2], '', m[3] || undefined);
-    return this.profile.thread('', String(ps.index), '', name || `profile ${ps.index}`);
+    const t = threadOfName(ps.name ?? '', ps.index);
+    return this.profile.thread(t.pid, t.tid, t.iid, t.label);
   }
 
   private endProfile(ps: ProfileState): void {
@@ -524,15 +372,16 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   // ---- sampled ----
 
   private endStack(ps: ProfileState): void {
-    const st = this.stack;
+    const ints = this.tok.ints;
+    const n = this.tok.intCount;
     if (this.tryResolve(ps)) {
-      this.sample(ps, st.a, 0, st.n);
+      this.sample(ps, ints, 0, n);
       return;
     }
     ps.raw ??= new IntQueue();
     ps.rawLens ??= new IntQueue();
-    for (let i = 0; i < st.n; i++) ps.raw.push(st.a[i]);
-    ps.rawLens.push(st.n);
+    for (let i = 0; i < n; i++) ps.raw.push(ints[i]);
+    ps.rawLens.push(n);
   }
 
   /** One sample's stack, frame indices a[off, off+n) root first: its node waits for its weight. */
