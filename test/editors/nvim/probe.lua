@@ -35,6 +35,8 @@ local function step(name, ok)
   return ok
 end
 
+local display -- defined below, used by wait() to show what was on screen at a timeout
+
 local function wait(name, cond)
   local ok = vim.wait(WAIT, function()
     local good, value = pcall(cond)
@@ -43,6 +45,10 @@ local function wait(name, cond)
   step(name, ok)
   -- later steps build on this one: stop here rather than wait out every later timeout
   if not ok then
+    local shown, snapshot = pcall(function()
+      return display()
+    end)
+    report.at_failure = shown and snapshot or tostring(snapshot)
     error('timed out waiting for: ' .. name, 0)
   end
   return ok
@@ -154,7 +160,7 @@ local function hover_lines(line, col)
   return lines
 end
 
-local function display()
+function display()
   return { hint = hints_on(HOT), heat = heat_on(HOT), heat_percent = heat_percent(HOT), lenses = lenses_on(DEF) }
 end
 

@@ -1,0 +1,258 @@
+// The Neovim plugin (clients/nvim) in real headless Neovim: 0.7.2 (Debian's package, /usr/bin/nvim)
+// and 0.10.x (Debian 13's, unpacked into .cache/nvim010 by scripts/setup-nvim.sh). Each run opens
+// shop/pricing.py in a temporary workspace holding a real Austin recording; test/editors/nvim/probe.lua
+// reads back what Neovim displays (extmarks, vim.lsp.inlay_hint.get(), code lenses, the hover float,
+// the quickfix list), drives :Flamelens, and writes a JSON report that this file checks against
+// numbers worked out here from the raw recording.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { recorded, WORKLOADS } from '../helpers/paths';
+
+const REPO = resolve(__dirname, '..', '..');
+const PLUGIN = join(REPO, 'clients', 'nvim');
+const SERVER = join(REPO, 'dist', 'flamelens.js');
+const PROBE_DIR = join(__dirname, 'nvim');
+const PROFILE = 'austin3-cpu.austin';
+const RECORDED_UNDER = '/home/dev/shop/';
+
+const NEOVIMS = [
+  { name: 'Neovim 0.7 (Debian package)', bin: '/usr/bin/nvim', version: /^0\.7\./ },
+  { name: 'Neovim 0.10 (.cache/nvim010)', bin: join(REPO, '.cache', 'nvim010', 'nvim'), version: /^0\.10\./ },
+].map((n) => ({ ...n, installed: existsSync(n.bin) }));
+
+// ---- the answer, from the raw file -------------------------------------------------------------
+
+interface Sample {
+  value: number;
+  frames: { file: string; name: string; line: number }[];
+}
+
+/** Austin text samples; a record split over several physical lines (a real quirk) is joined again. */
+function austinSamples(file: string): Sample[] {
+  const records: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('P')) records.push(line);
+    else if (line !== '' && !line.startsWith('#') && records.length > 0) records[records.length - 1] += `\n${line}`;
+  }
+  return records.map((record) => {
+    const m = / (-?\d+)$/.exec(record)!;
+    const frames = record
+      .slice(0, m.index)
+      .split(';')
+      .slice(2)
+      .map((f) => {
+        const parts = /^(.*):([^:]*):(\d*)$/s.exec(f);
+        return parts ? { file: parts[1], name: parts[2], line: Number(parts[3]) } : { file: '', name: f, line: 0 };
+      });
+    return { value: Number(m[1]), frames };
+  });
+}
+
+const PRICING = `${RECORDED_UNDER}shop/pricing.py`;
+const samples = austinSamples(recorded(PROFILE));
+
+/** Percentages of pricing.py:28 and of line_total, once per sample, under a metric (value or count). */
+function facts(weight: (s: Sample) => number) {
+  let total = 0;
+  let line28 = 0;
+  let own28 = 0;
+  let func = 0;
+  const callSites = new Map<string, number>();
+  for (const s of samples) {
+    const w = weight(s);
+    total += w;
+    if (s.frames.some((f) => f.file === PRICING && f.line === 28)) line28 += w;
+    const leaf = s.frames[s.frames.length - 1];
+    if (leaf && leaf.file === PRICING && leaf.line === 28) own28 += w;
+    const sites = new Set<string>();
+    s.frames.forEach((f, i) => {
+      if (f.file === PRICING && f.name === 'line_total' && i > 0) sites.add(`${s.frames[i - 1].name}:${s.frames[i - 1].line}`);
+    });
+    if (s.frames.some((f) => f.file === PRICING && f.name === 'line_total')) func += w;
+    for (const site of sites) callSites.set(site, (callSites.get(site) ?? 0) + w);
+  }
+  const [hottestSite, hottestValue] = [...callSites].sort((a, b) => b[1] - a[1])[0];
+  return {
+    line28: (line28 / total) * 100,
+    own28: (own28 / total) * 100,
+    lineTotal: (func / total) * 100,
+    hottestCaller: { site: hottestSite, share: (hottestValue / func) * 100 },
+  };
+}
+
+const cpu = facts((s) => s.value);
+const count = facts(() => 1);
+const shown = (p: number) => `${p.toFixed(1)}%`;
+
+/** Every `12.3%` in a text, as numbers. */
+const percents = (text: string) => [...text.matchAll(/(\d+(?:\.\d+)?)\s?%/g)].map((m) => Number(m[1]));
+const near = (text: string, expected: number) => percents(text).some((p) => Math.abs(p - expected) <= 0.1);
+
+// ---- running Neovim ------------------------------------------------------------------------------
+
+interface Report {
+  nvim: string;
+  errors: string[];
+  steps: { name: string; ok: boolean; at_ms: number }[];
+  client: { name: string; cmd: string[]; root_dir: string } | null;
+  initial: Display & { hint_lines: number[]; heat_line1: string[]; hover: string[]; statusline: string };
+  metric_menu: { prompt: string; items: { key: string; active: boolean }[]; labels: string[] } | null;
+  samples: Display & { hover: string[] };
+  previous_metric: string | null;
+  toggled_off: Display;
+  callers: { title: string; items: { text: string; lnum: number; file: string }[] };
+  edited: { hint: string; heat: string[]; hint_lines: number[] };
+  health: string[];
+  notifications: { msg: string; level: number }[];
+  total_ms: number;
+  lsp_log_tail?: string[];
+  at_failure?: Display | string;
+}
+
+interface Display {
+  hint: string;
+  heat: string[];
+  heat_percent: number | null;
+  lenses: string[];
+}
+
+const temps: string[] = [];
+afterAll(() => {
+  if (!process.env.FLAMELENS_KEEP) for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the probe in a fresh workspace; resolves when Neovim has exited and written its report. */
+async function runProbe(bin: string): Promise<{ report: Report; output: string; workspace: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'flamelens-nvim-'));
+  temps.push(dir);
+  const workspace = join(dir, 'workspace');
+  mkdirSync(workspace);
+  for (const entry of ['shop', 'tests', 'pytest.ini']) cpSync(join(WORKLOADS, entry), join(workspace, entry), { recursive: true });
+  cpSync(recorded(PROFILE), join(workspace, PROFILE));
+  const xdg = join(dir, 'xdg');
+  const reportFile = join(dir, 'report.json');
+  const expect = {
+    hint_cpu: shown(cpu.line28),
+    hint_samples: shown(count.line28),
+    lens_cpu: shown(cpu.lineTotal),
+    lens_samples: shown(count.lineTotal),
+    percent_cpu: cpu.line28,
+    percent_samples: count.line28,
+  };
+  const child = spawn(bin, ['--headless', '--clean', '-u', join(PROBE_DIR, 'init.lua'), '-c', `luafile ${join(PROBE_DIR, 'probe.lua')}`, 'shop/pricing.py'], {
+    cwd: workspace,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(xdg, 'config'),
+      XDG_DATA_HOME: join(xdg, 'data'),
+      XDG_STATE_HOME: join(xdg, 'state'),
+      XDG_CACHE_HOME: join(xdg, 'cache'),
+      FLAMELENS_PLUGIN: PLUGIN,
+      FLAMELENS_REPORT: reportFile,
+      FLAMELENS_EXPECT: JSON.stringify(expect),
+      FLAMELENS_WAIT_MS: process.env.FLAMELENS_WAIT_MS ?? '15000',
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // a hung editor must not hang the suite: the probe's own waits end well before this
+  const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  clearTimeout(guard);
+  if (!existsSync(reportFile)) throw new Error(`${bin} exited (${code}) without a report:\n${output}`);
+  return { report: JSON.parse(readFileSync(reportFile, 'utf8')) as Report, output, workspace };
+}
+
+function explain(r: Report, output: string): string {
+  const steps = r.steps.map((s) => `  ${s.ok ? 'ok  ' : 'FAIL'} ${s.at_ms} ms  ${s.name}`).join('\n');
+  const screen = r.at_failure ? `displayed at the timeout: ${JSON.stringify(r.at_failure)}` : '';
+  return [`Neovim ${r.nvim}`, ...r.errors, steps, screen, output.trim(), ...(r.lsp_log_tail ?? [])].filter(Boolean).join('\n');
+}
+
+// ---- the tests ---------------------------------------------------------------------------------
+
+describe('Neovim plugin in real headless Neovim', () => {
+  it('has at least one Neovim to test (scripts/setup-nvim.sh installs both)', () => {
+    const missing = NEOVIMS.filter((n) => !n.installed).map((n) => `${n.name} at ${n.bin}`);
+    expect(NEOVIMS.some((n) => n.installed), `no Neovim installed (missing: ${missing.join(', ')}); run scripts/setup-nvim.sh`).toBe(true);
+    expect(existsSync(SERVER), `${SERVER} is missing: run npm run build`).toBe(true);
+  });
+
+  for (const nvim of NEOVIMS) {
+    it.skipIf(!nvim.installed)(`${nvim.name}${nvim.installed ? '' : ' [not installed: run scripts/setup-nvim.sh]'}`, async () => {
+      const { report: r, output, workspace } = await runProbe(nvim.bin);
+      const why = explain(r, output);
+      expect(r.errors, why).toEqual([]);
+      expect(r.nvim).toMatch(nvim.version);
+
+      // the plugin started the server it found next to itself: clients/nvim/../../dist/flamelens.js
+      expect(r.client).toEqual({ name: 'flamelens', cmd: ['node', SERVER, '--stdio'], root_dir: workspace });
+
+      // inlay hint at the end of line 28: the line total and own share (answer key: 14.13 % own)
+      expect(Math.abs(cpu.own28 - 14.13)).toBeLessThanOrEqual(0.01);
+      const [total, own] = percents(r.initial.hint);
+      expect(total, r.initial.hint).toBeCloseTo(cpu.line28, 1);
+      expect(own, r.initial.hint).toBeCloseTo(cpu.own28, 1);
+      expect(r.initial.hint_lines).toContain(27);
+
+      // the lens above `def line_total` gives its total and names the caller
+      const lens = r.initial.lenses.join('\n');
+      expect(near(lens, cpu.lineTotal), lens).toBe(true);
+      expect(lens).toContain('best_discount');
+
+      // line heat: an extmark highlight on line 28 only where the server sent heat
+      expect(r.initial.heat).toHaveLength(1);
+      expect(r.initial.heat[0]).toMatch(/^FlamelensHeat[1-5]$/);
+      expect(r.initial.heat_percent).toBeCloseTo(cpu.line28, 1);
+      expect(r.initial.heat_line1).toEqual([]);
+
+      // the hover float on line 28: the breakdown with own and total under the metric
+      const hover = r.initial.hover.join('\n');
+      expect(hover).toMatch(/line 28/);
+      expect(hover).toMatch(/total/i);
+      expect(hover).toMatch(/own/i);
+      expect(hover).toMatch(/CPU time/);
+      expect(near(hover, cpu.line28), hover).toBe(true);
+      expect(r.initial.statusline).toContain(PROFILE);
+
+      // `:Flamelens metric` with no argument offers the profile's metrics; picking samples re-renders
+      expect(r.metric_menu?.items.map((m) => m.key)).toEqual(expect.arrayContaining(['samples']));
+      expect(r.metric_menu?.items.find((m) => m.active)?.key).toBe(r.previous_metric);
+      expect(count.line28).not.toBeCloseTo(cpu.line28, 1);
+      expect(percents(r.samples.hint)[0], r.samples.hint).toBeCloseTo(count.line28, 1);
+      expect(r.samples.heat_percent).toBeCloseTo(count.line28, 1);
+      expect(near(r.samples.lenses.join('\n'), count.lineTotal), r.samples.lenses.join('\n')).toBe(true);
+      expect(near(r.samples.hover.join('\n'), count.line28)).toBe(true);
+      expect(r.samples.hover.join('\n')).toMatch(/samples/);
+
+      // `:Flamelens toggle` hides hints and heat
+      expect(r.toggled_off.hint).toBe('');
+      expect(r.toggled_off.heat).toEqual([]);
+
+      // `:Flamelens callers` on `def line_total`: the call sites, hottest first, in the quickfix list
+      expect(r.callers.title).toContain('line_total');
+      const [site, share] = [cpu.hottestCaller.site, cpu.hottestCaller.share];
+      const first = r.callers.items[0];
+      expect(`${first.text.split(/\s+/)[0]}:${first.lnum}`).toBe(site);
+      expect(first.file).toBe(join(workspace, 'shop', 'pricing.py'));
+      expect(near(first.text, share), first.text).toBe(true);
+
+      // three lines inserted above line 28 move every hint below them down by three
+      expect(r.edited.hint).toBe(r.initial.hint);
+      expect(r.edited.heat).toEqual(r.initial.heat);
+      expect(r.edited.hint_lines).toEqual(r.initial.hint_lines.map((l) => (l >= 25 ? l + 3 : l)));
+
+      // :checkhealth flamelens
+      const health = r.health.join('\n');
+      expect(health).toMatch(/OK:? node v\d+/);
+      expect(health).toContain(`server file: ${SERVER}`);
+      expect(health).toMatch(/OK:? client \d+, root /);
+      expect(health).toContain(`active: ${join(workspace, PROFILE)}`);
+    });
+  }
+});
