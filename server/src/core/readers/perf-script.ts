@@ -42,12 +42,14 @@ interface Header {
   tid: string;
   period: number | undefined;
   event: string;
+  /** The sample's ip is on the header line: perf script without call chains. */
+  inline: boolean;
   line: number;
   offset: number;
 }
 
 /** The header of a sample block, or undefined when the line is not one. */
-export function parsePerfHeader(text: string): Omit<Header, 'line' | 'offset'> & { ip: string | undefined } | undefined {
+export function parsePerfHeader(text: string): (Omit<Header, 'line' | 'offset' | 'inline'> & { ip: string | undefined }) | undefined {
   const m = HEADER.exec(text);
   if (!m) return undefined;
   const tid = m[3] ?? m[2];
@@ -123,6 +125,11 @@ export class PerfScriptReader implements ProfileReader {
       // Read the unterminated block as it is, but keep it open: if the file grows, `push` takes
       // this back and the block is read whole once its blank line arrives.
       const node = this.commit(h, this.frames);
+      if (h.inline) {
+        // without call chains a sample is one line, and that line is whole
+        this.tail = { issue: null, node, values: Float64Array.from(this.values) };
+        return;
+      }
       const issue: ReadIssue = {
         message: `the file ends inside the sample starting at line ${h.line} (no blank line after it); its stack may be cut`,
         offset: h.offset,
@@ -146,13 +153,13 @@ export class PerfScriptReader implements ProfileReader {
   }
 
   /** What `end()` read of a possibly unfinished tail, undone when more bytes arrive. */
-  private tail: { issue: ReadIssue; node: number; values: Float64Array } | null = null;
+  private tail: { issue: ReadIssue | null; node: number; values: Float64Array } | null = null;
 
   private dropTail(): void {
     const t = this.tail;
     if (!t) return;
     this.tail = null;
-    const i = this.log.issues.indexOf(t.issue);
+    const i = t.issue ? this.log.issues.indexOf(t.issue) : -1;
     if (i >= 0) this.log.issues.splice(i, 1);
     if (t.node >= 0) {
       for (let k = 0; k < t.values.length; k++) t.values[k] = -t.values[k];
@@ -211,12 +218,16 @@ export class PerfScriptReader implements ProfileReader {
       this.consumed = offset + (e - s) + 1;
       return;
     }
-    this.header = { comm: h.comm, pid: h.pid, tid: h.tid, period: h.period, event: h.event, line: lineNo, offset };
+    this.header = { comm: h.comm, pid: h.pid, tid: h.tid, period: h.period, event: h.event, inline: false, line: lineNo, offset };
     this.frames = [];
     this.srclineOpen = false;
     if (h.ip) {
       const f = parseFrameText(`\t${h.ip}`);
-      if (f) this.frames.push(f);
+      if (f) {
+        this.frames.push(f);
+        this.header.inline = true;
+        this.srclineOpen = true;
+      }
     }
   }
 
