@@ -129,7 +129,8 @@ export class FlamelensServer implements CommandHost {
       },
       changed: (e, kind) => this.profileChanged(e, kind),
       progress: async (title) => (this.features.workDoneProgress ? this.client.progress(title) : undefined),
-      settleMs: () => Math.max(1000, 4 * this.settings.refreshInterval),
+      // A live profiler may pause mid-record (a buffered write, an idle program): only a long quiet ends the file.
+      settleMs: () => Math.max(2000, 10 * this.settings.refreshInterval),
     });
   }
 
@@ -410,6 +411,7 @@ export class FlamelensServer implements CommandHost {
     const view = this.view;
     if (!doc?.path || !view || !this.enabled()) return undefined;
     const costs = view.costs(doc.path, this.resolver, this.resolverGen);
+    for (const note of this.resolver.takeNotes()) this.client.log('info', note);
     if (!costs) return undefined;
     const profileDir = nodePath.dirname(view.entry.path);
     return {

@@ -141,6 +141,8 @@ export class TestClient {
       }
     });
     raw.onNotification((method: string, params: unknown) => record('notification', method, params));
+    // $/progress never reaches the catch-all handler: jsonrpc routes it by token
+    raw.onUnhandledProgress((params) => record('notification', '$/progress', params));
   }
 
   static async start(ws: Workspace, opts: StartOptions = {}): Promise<TestClient> {

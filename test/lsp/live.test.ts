@@ -36,7 +36,8 @@ describe('a profile that grows while it is watched', () => {
     const cuts = [37, 1000, 150_001, 400_003, 777_777, 1_200_000, 1_650_123, bytes.length];
     expect(bytes.subarray(0, 150_001).toString('latin1').endsWith('\n')).toBe(false);
     const ws = makeWorkspace({ 'live.austin': bytes.subarray(0, cuts[0]) });
-    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    // 300 ms between refreshes: the file counts as finished only after 3 s without growth
+    c = await TestClient.start(ws, { settings: { refreshInterval: 300 } });
     const uri = await c.open('shop/pricing.py');
     let refreshes = 0;
     for (let i = 1; i < cuts.length; i++) {

@@ -58,6 +58,19 @@ describe('profiles that cannot be read', () => {
   });
 });
 
+describe('a profile cut in the middle of a line', () => {
+  it('is reported once it has stopped growing, naming the line, and its complete records are served', async () => {
+    const cpu = readFileSync(CPU);
+    const ws = makeWorkspace({ 'cut.austin': cpu.subarray(0, 1_000_007) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    const s = await c.ready('cut.austin');
+    expect(s.samples).toBeGreaterThan(2000);
+    const m = await c.waitForNotification<{ message: string }>('window/showMessage');
+    expect(m.message).toContain(ws.path('cut.austin'));
+    expect(m.message).toMatch(/line \d+ \(byte \d+\).*incomplete/);
+  });
+});
+
 describe('settings', () => {
   it('logs settings of the wrong type, keeps the defaults and keeps serving', async () => {
     const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });

@@ -136,7 +136,7 @@ describe('flamelens --stdio', () => {
   });
 
   it('keeps stdout clean when a profile is corrupt and logs go to window/logMessage', async () => {
-    ws = makeWorkspace({ 'bad.austin': Buffer.from('# austin: 3.7.0\n# mode: cpu\n\nP1;T1;a.py:f:1 12\nP1;T1;a.py:f:oops\n') });
+    ws = makeWorkspace({ 'bad.austin': Buffer.from('# austin: 3.7.0\n# mode: cpu\n\nP1;T1;a.py:f:1 12\nP1;T1;a.py:f:oops\nP1;T1;a.py:f:2 7\n') });
     s = start(ws);
     const message = notification<{ message: string }>(s, 'window/showMessage');
     await initialize(s, ws, { window: { showMessage: {} } });

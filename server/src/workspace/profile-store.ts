@@ -233,6 +233,11 @@ export class ProfileStore {
         e.problem = describeIssues(e.path, reader.issues) ?? `${e.path}: reading stopped at byte ${e.offset}`;
         this.report(e);
       } else if (STREAMING.has(reader.format) || (e.profile?.nodeCount ?? 0) > 0) {
+        // Problems inside what was read are real now; a half-written tail is only judged on settling.
+        if (reader.issues.length > 0) {
+          e.problem = describeIssues(e.path, reader.issues);
+          this.report(e);
+        }
         // The writer may still be at work: a half-written record waits in the reader. Only a file
         // that stays unchanged for a while is declared finished (which reports a truncated tail).
         e.settleTimer = setTimeout(() => this.settle(e, reader), this.host.settleMs());
