@@ -5,7 +5,7 @@
 // the quickfix list), drives :Flamelens, and writes a JSON report that this file checks against
 // numbers worked out here from the raw recording.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,8 @@ const NEOVIMS = [
 // ---- the answer, from the raw file -------------------------------------------------------------
 
 interface Sample {
+  /** `T<iid>:<tid>` as recorded. */
+  thread: string;
   value: number;
   frames: { file: string; name: string; line: number }[];
 }
@@ -47,21 +49,23 @@ function austinSamples(file: string): Sample[] {
         const parts = /^(.*):([^:]*):(\d*)$/s.exec(f);
         return parts ? { file: parts[1], name: parts[2], line: Number(parts[3]) } : { file: '', name: f, line: 0 };
       });
-    return { value: Number(m[1]), frames };
+    return { thread: record.slice(0, m.index).split(';')[1], value: Number(m[1]), frames };
   });
 }
 
 const PRICING = `${RECORDED_UNDER}shop/pricing.py`;
+const OTHER_PROFILE = 'austin3-wall.austin';
+const MAIN_THREAD = '12701';
 const samples = austinSamples(recorded(PROFILE));
 
 /** Percentages of pricing.py:28 and of line_total, once per sample, under a metric (value or count). */
-function facts(weight: (s: Sample) => number) {
+function facts(weight: (s: Sample) => number, from: Sample[] = samples) {
   let total = 0;
   let line28 = 0;
   let own28 = 0;
   let func = 0;
   const callSites = new Map<string, number>();
-  for (const s of samples) {
+  for (const s of from) {
     const w = weight(s);
     total += w;
     if (s.frames.some((f) => f.file === PRICING && f.line === 28)) line28 += w;
@@ -85,6 +89,8 @@ function facts(weight: (s: Sample) => number) {
 
 const cpu = facts((s) => s.value);
 const count = facts(() => 1);
+const mainThread = facts((s) => s.value, samples.filter((s) => s.thread.endsWith(`:${MAIN_THREAD}`)));
+const wall = facts((s) => s.value, austinSamples(recorded(OTHER_PROFILE)));
 const shown = (p: number) => `${p.toFixed(1)}%`;
 
 /** Every `12.3%` in a text, as numbers. */
@@ -98,8 +104,12 @@ interface Report {
   errors: string[];
   steps: { name: string; ok: boolean; at_ms: number }[];
   client: { name: string; cmd: string[]; root_dir: string } | null;
-  initial: Display & { hint_lines: number[]; heat_line1: string[]; hover: string[]; statusline: string };
-  metric_menu: { prompt: string; items: { key: string; active: boolean }[]; labels: string[] } | null;
+  initial: Display & { hint_lines: number[]; heat_line1: string[]; hover: string[]; statusline: string; profile: string };
+  scope_menu: Menu | null;
+  thread: Display & { statusline: string };
+  profile_menu: Menu | null;
+  other: Display & { hover: string[] };
+  metric_menu: (Menu & { items: { key: string; active: boolean }[] }) | null;
   samples: Display & { hover: string[] };
   previous_metric: string | null;
   toggled_off: Display;
@@ -110,6 +120,12 @@ interface Report {
   total_ms: number;
   lsp_log_tail?: string[];
   at_failure?: Display | string;
+}
+
+interface Menu {
+  prompt: string;
+  items: Record<string, unknown>[];
+  labels: string[];
 }
 
 interface Display {
@@ -132,6 +148,10 @@ async function runProbe(bin: string): Promise<{ report: Report; output: string; 
   mkdirSync(workspace);
   for (const entry of ['shop', 'tests', 'pytest.ini']) cpSync(join(WORKLOADS, entry), join(workspace, entry), { recursive: true });
   cpSync(recorded(PROFILE), join(workspace, PROFILE));
+  // a second, older recording: the newest one is active at start, the other one is picked by command
+  cpSync(recorded(OTHER_PROFILE), join(workspace, OTHER_PROFILE));
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(join(workspace, OTHER_PROFILE), hourAgo, hourAgo);
   const xdg = join(dir, 'xdg');
   const reportFile = join(dir, 'report.json');
   const expect = {
@@ -141,6 +161,11 @@ async function runProbe(bin: string): Promise<{ report: Report; output: string; 
     lens_samples: shown(count.lineTotal),
     percent_cpu: cpu.line28,
     percent_samples: count.line28,
+    thread_label: `thread ${MAIN_THREAD} `,
+    hint_thread: shown(mainThread.line28),
+    other_profile: OTHER_PROFILE,
+    hint_other: shown(wall.line28),
+    lens_other: shown(wall.lineTotal),
   };
   const child = spawn(bin, ['--headless', '--clean', '-u', join(PROBE_DIR, 'init.lua'), '-c', `luafile ${join(PROBE_DIR, 'probe.lua')}`, 'shop/pricing.py'], {
     cwd: workspace,
@@ -233,6 +258,21 @@ describe('Neovim plugin in real headless Neovim', () => {
       // `:Flamelens toggle` hides hints and heat
       expect(r.toggled_off.hint).toBe('');
       expect(r.toggled_off.heat).toEqual([]);
+
+      // `:Flamelens scope` offers all threads and each thread; one thread narrows the denominator
+      expect(r.scope_menu?.labels.length).toBe(6);
+      expect(mainThread.line28).not.toBeCloseTo(cpu.line28, 1);
+      expect(percents(r.thread.hint)[0], r.thread.hint).toBeCloseTo(mainThread.line28, 1);
+      expect(r.thread.heat_percent).toBeCloseTo(mainThread.line28, 1);
+
+      // `:Flamelens profile` offers both recordings; the wall-clock one shows its own numbers
+      expect(r.initial.profile).toBe(join(workspace, PROFILE));
+      expect(r.profile_menu?.items.map((p) => p.path)).toEqual(
+        expect.arrayContaining([join(workspace, PROFILE), join(workspace, OTHER_PROFILE)]),
+      );
+      expect(percents(r.other.hint)[0], r.other.hint).toBeCloseTo(wall.line28, 1);
+      expect(r.other.hover.join('\n')).toContain(OTHER_PROFILE);
+      expect(near(r.other.lenses.join('\n'), wall.lineTotal), r.other.lenses.join('\n')).toBe(true);
 
       // `:Flamelens callers` on `def line_total`: the call sites, hottest first, in the quickfix list
       expect(r.callers.title).toContain('line_total');

@@ -54,6 +54,26 @@ local function wait(name, cond)
   return ok
 end
 
+-- every flamelens/lineHeat notification, with the buffer's version when it arrived
+report.heat_log = {}
+local on_heat = vim.lsp.handlers['flamelens/lineHeat']
+vim.lsp.handlers['flamelens/lineHeat'] = function(err, params, ctx, config)
+  local line28
+  for _, l in ipairs(params and params.lines or {}) do
+    if l.percent == l.percent and l.line >= 20 and l.line <= 35 and l.percent > 10 then
+      line28 = l.line
+    end
+  end
+  table.insert(report.heat_log, {
+    at_ms = ms(),
+    version = params and params.version or vim.NIL,
+    buffer_version = vim.lsp.util.buf_versions[bufnr] or vim.NIL,
+    lines = params and params.lines and #params.lines or 0,
+    hot_line = line28 or vim.NIL,
+  })
+  return on_heat(err, params, ctx, config)
+end
+
 local flamelens = require('flamelens')
 local inlay = require('flamelens.inlay')
 local heat = require('flamelens.heat')
@@ -164,6 +184,23 @@ function display()
   return { hint = hints_on(HOT), heat = heat_on(HOT), heat_percent = heat_percent(HOT), lenses = lenses_on(DEF) }
 end
 
+-- vim.ui.select stand-in for the next menu: records what is offered and picks the first match
+local offered
+local function choose(pick)
+  offered = nil
+  local original = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    vim.ui.select = original
+    offered = { prompt = opts.prompt, items = items, labels = vim.tbl_map(opts.format_item or tostring, items) }
+    for _, item in ipairs(items) do
+      if pick(item) then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+end
+
 local function run()
   wait('client attached and initialized', function()
     local c = client()
@@ -190,25 +227,17 @@ local function run()
   report.initial.heat_line1 = heat_on(0)
   report.initial.hover = hover_lines(HOT, 8)
   report.initial.statusline = flamelens.statusline()
+  report.initial.profile = flamelens.status.profile
 
   -- `:Flamelens metric` without an argument: list the metrics, the user picks `samples`
-  local offered
-  local ui_select = vim.ui.select
-  vim.ui.select = function(items, opts, on_choice)
-    offered = { prompt = opts.prompt, items = items, labels = vim.tbl_map(opts.format_item or tostring, items) }
-    for _, item in ipairs(items) do
-      if item.key == 'samples' then
-        return on_choice(item)
-      end
-    end
-    on_choice(nil)
-  end
+  choose(function(item)
+    return item.key == 'samples'
+  end)
   vim.cmd('Flamelens metric')
   -- the menu opens when listMetrics answers, during this wait
   wait('hint shows ' .. EXPECT.hint_samples .. ' after :Flamelens metric (samples picked)', function()
     return hints_on(HOT):find(EXPECT.hint_samples, 1, true) ~= nil
   end)
-  vim.ui.select = ui_select
   report.metric_menu = offered or vim.NIL
   wait('line heat follows the metric to ' .. EXPECT.percent_samples .. '%', function()
     return #heat_on(HOT) > 0 and math.abs(heat_percent(HOT) - EXPECT.percent_samples) < 0.1
@@ -221,7 +250,7 @@ local function run()
 
   -- and back with an argument: the metric that was active before
   local previous
-  for _, m in ipairs(offered and offered.items or {}) do
+  for _, m in ipairs(offered and report.metric_menu.items or {}) do
     if m.active then
       previous = m.key
     end
@@ -242,6 +271,41 @@ local function run()
   vim.cmd('Flamelens toggle on')
   wait(':Flamelens toggle on shows them again', function()
     return hints_on(HOT) == report.initial.hint and #heat_on(HOT) > 0
+  end)
+
+  -- `:Flamelens scope` from the menu: one thread; then back to all samples by argument
+  choose(function(item)
+    return type(item.label) == 'string' and item.label:find(EXPECT.thread_label, 1, true) ~= nil
+  end)
+  vim.cmd('Flamelens scope')
+  wait('hint shows ' .. EXPECT.hint_thread .. ' for ' .. EXPECT.thread_label, function()
+    return hints_on(HOT):find(EXPECT.hint_thread, 1, true) ~= nil
+  end)
+  report.scope_menu = offered or vim.NIL
+  report.thread = display()
+  report.thread.statusline = flamelens.statusline()
+  vim.cmd('Flamelens scope all')
+  wait(':Flamelens scope all restores the hint', function()
+    return hints_on(HOT) == report.initial.hint
+  end)
+
+  -- `:Flamelens profile` from the menu: the other recording; then back by file name
+  choose(function(item)
+    return type(item.path) == 'string' and item.path:find(EXPECT.other_profile, 1, true) ~= nil
+  end)
+  vim.cmd('Flamelens profile')
+  wait('hint shows ' .. EXPECT.hint_other .. ' with ' .. EXPECT.other_profile, function()
+    return hints_on(HOT):find(EXPECT.hint_other, 1, true) ~= nil
+  end)
+  wait('lens shows ' .. EXPECT.lens_other .. ' with ' .. EXPECT.other_profile, function()
+    return table.concat(lenses_on(DEF), '\n'):find(EXPECT.lens_other, 1, true) ~= nil
+  end)
+  report.profile_menu = offered or vim.NIL
+  report.other = display()
+  report.other.hover = hover_lines(HOT, 8)
+  vim.cmd('Flamelens profile ' .. vim.fn.fnameescape(report.initial.profile))
+  wait(':Flamelens profile <file> restores the hint', function()
+    return hints_on(HOT) == report.initial.hint
   end)
 
   -- callers of the function under the cursor, into the quickfix list

@@ -94,12 +94,20 @@ function M.on_line_heat(err, params)
     return
   end
   local fname = file_of(params.uri)
-  by_file[fname] = params
   for _, bufnr in ipairs(api.nvim_list_bufs()) do
     if api.nvim_buf_is_loaded(bufnr) and api.nvim_buf_get_name(bufnr) == fname then
+      local current = vim.lsp.util.buf_versions[bufnr]
+      -- lines computed before the server saw the latest edit: the extmarks already drawn have
+      -- moved with the text, which is closer to the truth than these line numbers
+      if type(params.version) == 'number' and type(current) == 'number' and params.version < current then
+        return
+      end
+      by_file[fname] = params
       M.draw(bufnr, params)
+      return
     end
   end
+  by_file[fname] = params
 end
 
 return M
