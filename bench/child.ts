@@ -3,9 +3,12 @@
  * plain newline count of the file (the baseline: the cheapest pass over the same bytes), then the
  * real reader. Prints one JSON line.
  */
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { aggregate } from '../server/src/core/aggregate';
-import { loadProfile } from '../server/src/core/load';
+import { CHUNK_BYTES, HEAD_BYTES, loadProfile } from '../server/src/core/load';
+import { Profile } from '../server/src/core/model';
+import { detectFormat } from '../server/src/core/readers/index';
 
 export interface ChildResult {
   file: string;
@@ -18,6 +21,12 @@ export interface ChildResult {
   stacks: number;
   maxRssMiB: number;
   format: string;
+  /** Functions with recorded totals (pstats entries), 0 for formats without function-level data. */
+  functionEntries: number;
+  /** Times the file was read (in-process repetition of a small whole-message file), else 1. */
+  times: number;
+  /** Reader issues of the (last) read: a benchmark input must read cleanly. */
+  issues: number;
 }
 
 async function countNewlines(path: string): Promise<{ bytes: number; newlines: number }> {
@@ -44,7 +53,10 @@ export async function measure(path: string): Promise<ChildResult> {
   const base = await countNewlines(path);
   const baselineMs = performance.now() - t;
   t = performance.now();
-  const { profile, reader } = await loadProfile(path);
+  const loaded = await loadProfile(path);
+  // buffered readers may replace their profile in end(); reader.profile is the one to read
+  const { reader } = loaded;
+  const profile = reader.profile;
   const readMs = performance.now() - t;
   t = performance.now();
   aggregate(profile);
@@ -61,5 +73,61 @@ export async function measure(path: string): Promise<ChildResult> {
     stacks: profile.nodeCount,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     format: reader.format,
+    functionEntries: functionEntries(profile),
+    times: 1,
+    issues: reader.issues.length,
+  };
+}
+
+function functionEntries(profile: Profile): number {
+  const totals = profile.functionLevel?.totals.values().next().value;
+  return totals ? totals.size : 0;
+}
+
+/**
+ * For files that are one whole message (pprof, pstats) and small as recorded: the bytes are read
+ * once, then the newline count and the reader (detection, a fresh Profile, the same 1 MiB pushes
+ * as loadProfile, end) each run `times` times over them in memory. Rates are over `times` × size.
+ */
+export async function measureRepeated(path: string, times: number): Promise<ChildResult> {
+  const buf = readFileSync(path);
+  let newlines = 0;
+  let t = performance.now();
+  for (let k = 0; k < times; k++) {
+    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) newlines++;
+  }
+  const baselineMs = performance.now() - t;
+  let profile = new Profile();
+  let format = '';
+  let issues = 0;
+  t = performance.now();
+  for (let k = 0; k < times; k++) {
+    const spec = detectFormat(buf.subarray(0, HEAD_BYTES));
+    if (!spec) throw new Error(`${path}: unknown format`);
+    const reader = spec.create(new Profile());
+    for (let at = 0; at < buf.length; at += CHUNK_BYTES) reader.push(buf.subarray(at, at + CHUNK_BYTES));
+    reader.end();
+    profile = reader.profile;
+    format = reader.format;
+    issues = reader.issues.length;
+  }
+  const readMs = performance.now() - t;
+  t = performance.now();
+  aggregate(profile);
+  const aggregateMs = performance.now() - t;
+  return {
+    file: path,
+    bytes: buf.length * times,
+    baselineMs,
+    newlines,
+    readMs,
+    aggregateMs,
+    samples: profile.metricIndex('samples') >= 0 ? profile.metricSum('samples') * times : 0,
+    stacks: profile.nodeCount,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    format,
+    functionEntries: functionEntries(profile),
+    times,
+    issues,
   };
 }

@@ -1,72 +1,209 @@
 /**
  * `npm run bench`: reader throughput against a plain newline count of the same bytes, peak RSS,
- * and (when present) the language server's request latency. Inputs are built from the real
- * recordings in test/fixtures. Sizes: FLAMELENS_BENCH_MB (default "200,1000").
+ * and the language server's request latency. Inputs are built from the real recordings in
+ * test/fixtures and cached in $TMPDIR/flamelens-bench. Every measurement runs in a fresh process
+ * (peak RSS then belongs to one reader and one file).
+ *
+ * Environment: FLAMELENS_BENCH_MB (Austin text sizes, default "200,1000"); FLAMELENS_BENCH_OTHER_MB
+ * (collapsed, perf script and speedscope sizes, default 200; pprof and .cpuprofile get a quarter);
+ * FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB (an extra speedscope input past V8's ~512 MB string limit,
+ * off by default); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file>
+ * also writes every figure as JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { measure, type ChildResult } from './child';
+import { measure, measureRepeated, type ChildResult } from './child';
+import { collapsed, cpuprofile, perfScript, pprof, pprofSamples, speedscope } from './format-inputs';
 import { austinText, mojo, type Input } from './inputs';
+import { runLspLatencyBench, type LspLatencyResult } from './lsp-latency';
 
 const ROOT = resolve(__dirname, '..');
 const rec = (name: string) => join(ROOT, 'test', 'fixtures', 'recorded', name);
+const FIXTURES = join(ROOT, 'test', 'fixtures');
 
-function runChild(path: string): ChildResult {
-  const out = execFileSync(process.execPath, [__filename, '--child', path], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+interface Job {
+  label: string;
+  input: Input;
+  /** Read the file this many times in one process (small whole-message files), instead of once. */
+  times?: number;
 }
 
-function row(label: string, r: ChildResult): string {
+interface Row {
+  label: string;
+  input: Input;
+  r: ChildResult;
+}
+
+function child(args: string[]): string {
+  const out = execFileSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!;
+}
+
+function runChild(job: Job): ChildResult {
+  return JSON.parse(child(job.times ? ['--child-repeat', job.input.path, String(job.times)] : ['--child', job.input.path])) as ChildResult;
+}
+
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+
+function row({ label, input, r }: Row): string {
   const mb = r.bytes / 1e6;
-  const mbs = mb / (r.readMs / 1000);
-  const sps = r.samples / (r.readMs / 1000);
-  const ratio = r.readMs / r.baselineMs;
+  const secs = r.readMs / 1000;
+  const units = input.samples * r.times;
+  const unit = input.unit ?? 'samples';
   return [
-    label.padEnd(34),
+    label.padEnd(38),
     `${mb.toFixed(0).padStart(5)} MB`,
-    `${mbs.toFixed(0).padStart(5)} MB/s`,
-    `${(sps / 1e6).toFixed(2).padStart(6)} M samples/s`,
-    `x${ratio.toFixed(1).padStart(5)} newline count`,
+    `${(mb / secs).toFixed(0).padStart(5)} MB/s`,
+    `${(units / secs / 1e6).toFixed(2).padStart(6)} M ${unit}/s`.padEnd(26),
+    `x${(r.readMs / r.baselineMs).toFixed(1).padStart(5)} newline count`,
     `peak RSS ${r.maxRssMiB.toFixed(0).padStart(5)} MiB`,
     `${r.stacks.toLocaleString('en-US').padStart(10)} tree nodes`,
   ].join('  ');
 }
 
-async function main(): Promise<void> {
-  if (process.argv[2] === '--child') {
-    process.stdout.write(JSON.stringify(await measure(process.argv[3])) + '\n');
-    return;
+/** A benchmark input that did not read whole would give flattering figures: say so next to them. */
+function checks({ input, r }: Row): string[] {
+  const out: string[] = [];
+  if (r.issues > 0) out.push(`  ! ${input.name}: the reader reported ${r.issues} issue(s)`);
+  if (input.expectSamplesMetric !== undefined && Math.round(r.samples) !== input.expectSamplesMetric) {
+    out.push(`  ! ${input.name}: ${r.samples} samples read, ${input.expectSamplesMetric} written`);
   }
+  if (input.unit === 'function entries' && r.functionEntries !== input.samples) {
+    out.push(`  ! ${input.name}: ${r.functionEntries} function entries read, ${input.samples} expected`);
+  }
+  return out;
+}
+
+function runAll(title: string, jobs: Job[], rows: Row[]): void {
+  console.log(`\n${title}`);
+  for (const job of jobs) {
+    const r = runChild(job);
+    const done = { label: job.label, input: job.input, r };
+    rows.push(done);
+    console.log(row(done));
+    for (const c of checks(done)) console.log(c);
+  }
+}
+
+async function austinJobs(dir: string, sizes: number[]): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (const mb of sizes) {
+    jobs.push({ label: `austin text ${mb} MB, repeated stacks`, input: await austinText(dir, `wall-${mb}.austin`, rec('austin3-wall.austin'), mb * 1e6) });
+  }
+  for (const mb of sizes) {
+    jobs.push({ label: `austin text ${mb} MB, distinct threads`, input: await austinText(dir, `wall-${mb}-distinct.austin`, rec('austin3-wall.austin'), mb * 1e6, true) });
+  }
+  // MOJO with as many samples as the text inputs, for the samples/s comparison
+  for (const { input } of jobs.slice(0, sizes.length)) {
+    const mb = Math.round(input.bytes / 1e6);
+    jobs.push({ label: `mojo v3, samples of ${mb} MB text`, input: await mojo(dir, `wall-${mb}.mojo`, rec('austin3-wall.mojo'), input.samples) });
+  }
+  const first = jobs[0].input;
+  const firstMb = Math.round(first.bytes / 1e6);
+  jobs.push({ label: `mojo v4 (STACK_REPEAT), ${firstMb} MB text`, input: await mojo(dir, `wall-${firstMb}-v4.mojo`, rec('austin3-wall.mojo'), first.samples, { v4: true }) });
+  jobs.push({ label: `mojo v3, distinct threads, ${firstMb} MB text`, input: await mojo(dir, `wall-${firstMb}-distinct.mojo`, rec('austin3-wall.mojo'), first.samples, { distinct: true }) });
+  return jobs;
+}
+
+async function otherJobs(dir: string, mb: number, speedscopeBig: number): Promise<Job[]> {
+  const jobs: Job[] = [
+    { label: `collapsed (perf-c-srcline) ${mb} MB`, input: await collapsed(dir, rec('perf-c-srcline.folded'), mb * 1e6) },
+    { label: `perf script (dwarf, srcline) ${mb} MB`, input: await perfScript(dir, rec('perf-c-dwarf-srcline.perf.txt'), mb * 1e6) },
+    { label: `speedscope (austin3-cpu) ${mb} MB`, input: await speedscope(dir, rec('austin3-cpu.speedscope.json'), mb * 1e6) },
+  ];
+  if (speedscopeBig > 0) {
+    jobs.push({ label: `speedscope ${speedscopeBig} MB (> V8 string)`, input: await speedscope(dir, rec('austin3-cpu.speedscope.json'), speedscopeBig * 1e6) });
+  }
+  const quarter = Math.max(1, Math.round(mb / 4));
+  jobs.push(
+    { label: `.cpuprofile (node-cpu) ${quarter} MB`, input: await cpuprofile(dir, rec('node-cpu.cpuprofile'), quarter * 1e6) },
+    { label: `pprof (austin3-cpu samples) ${quarter} MB`, input: await pprof(dir, rec('austin3-cpu.pprof'), quarter * 1e6) },
+  );
+  // the real whole-message files as recorded, read many times in one process (about 20 MB in all)
+  const small = (label: string, path: string, bytes: number, samples: number, unit?: string): Job => ({
+    label,
+    input: { name: path.split('/').pop()!, path, bytes, samples, unit },
+    times: Math.max(1, Math.round(20e6 / bytes)),
+  });
+  const size = (p: string) => statSync(p).size;
+  const pstatsPath = join(FIXTURES, 'generated', 'shop-pricing.pstats');
+  jobs.push(
+    small('pprof node-pprof-wall.pb, in-process', rec('node-pprof-wall.pb'), size(rec('node-pprof-wall.pb')), pprofSamples(rec('node-pprof-wall.pb'))),
+    small('pprof node-pprof-wall.pb.gz, in-process', rec('node-pprof-wall.pb.gz'), size(rec('node-pprof-wall.pb.gz')), pprofSamples(rec('node-pprof-wall.pb'))),
+    small('pprof austin3-cpu.pprof, in-process', rec('austin3-cpu.pprof'), size(rec('austin3-cpu.pprof')), pprofSamples(rec('austin3-cpu.pprof'))),
+    small('pstats shop-pricing, in-process', pstatsPath, size(pstatsPath), JSON.parse(child(['--pstats-entries', pstatsPath])) as number, 'function entries'),
+  );
+  return jobs;
+}
+
+function printLsp(res: LspLatencyResult & { maxRssMiB: number }, profile: Input): void {
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  console.log(`\nLanguage server latency (profile ${Math.round(profile.bytes / 1e6)} MB Austin text, source file of ${res.sourceLines.toLocaleString('en-US')} lines)`);
+  console.log(`  inlay hints (whole file)  p50 ${ms(res.inlayHint.p50)}  p99 ${ms(res.inlayHint.p99)}`);
+  console.log(`  code lenses               p50 ${ms(res.codeLens.p50)}  p99 ${ms(res.codeLens.p99)}`);
+  console.log(`  hovers                    p50 ${ms(res.hover.p50)}  p99 ${ms(res.hover.p99)}`);
+  console.log(`  hover while loading       max ${ms(res.hoverWhileLoadingMs)} over ${res.hoversWhileLoading} hovers; the server read the profile in ${(res.loadMs / 1000).toFixed(1)} s`);
+  console.log(`  peak RSS of the process   ${res.maxRssMiB.toFixed(0)} MiB`);
+  const p99 = Math.max(res.inlayHint.p99, res.codeLens.p99, res.hover.p99);
+  console.log(`  targets: p99 < 10 ms ${p99 < 10 ? 'met' : 'NOT met'}; hover while loading < 50 ms ${res.hoverWhileLoadingMs < 50 ? 'met' : 'NOT met'}`);
+}
+
+async function childMain(args: string[]): Promise<void> {
+  const [mode, path, extra] = args;
+  let out: unknown;
+  if (mode === '--child') out = await measure(path);
+  else if (mode === '--child-repeat') out = await measureRepeated(path, Number(extra));
+  else if (mode === '--pstats-entries') out = (await measure(path)).functionEntries;
+  else if (mode === '--lsp') {
+    const res = await runLspLatencyBench({ profilePath: path, sourceDir: extra });
+    out = { ...res, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  }
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2]?.startsWith('--')) return childMain(process.argv.slice(2));
+  const started = Date.now();
   const sizes = (process.env.FLAMELENS_BENCH_MB ?? '200,1000').split(',').map(Number);
+  const otherMb = Number(process.env.FLAMELENS_BENCH_OTHER_MB ?? Math.min(200, sizes[0]));
+  const speedscopeBig = Number(process.env.FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB ?? 0);
   const dir = join(tmpdir(), 'flamelens-bench');
   mkdirSync(dir, { recursive: true });
-  console.log(`flamelens bench (node ${process.version}); inputs in ${dir}\n`);
-  const inputs: { label: string; input: Input }[] = [];
-  for (const mb of sizes) {
-    inputs.push({ label: `austin text ${mb} MB, repeated stacks`, input: await austinText(dir, `wall-${mb}.austin`, rec('austin3-wall.austin'), mb * 1e6) });
-  }
-  inputs.push({ label: `austin text ${sizes[0]} MB, distinct threads`, input: await austinText(dir, `wall-${sizes[0]}-distinct.austin`, rec('austin3-wall.austin'), sizes[0] * 1e6, true) });
-  // MOJO with about as many samples as the text inputs, for a samples/s comparison
-  for (const { input } of inputs.slice(0, sizes.length)) {
-    const mb = Math.round(input.bytes / 1e6);
-    inputs.push({ label: `mojo v3, samples of ${mb} MB text`, input: await mojo(dir, `wall-${mb}.mojo`, rec('austin3-wall.mojo'), input.samples) });
-  }
-  const first = inputs[0].input;
-  inputs.push({ label: `mojo v4 (STACK_REPEAT), ${Math.round(first.bytes / 1e6)} MB text`, input: await mojo(dir, `wall-${Math.round(first.bytes / 1e6)}-v4.mojo`, rec('austin3-wall.mojo'), first.samples, { v4: true }) });
-  inputs.push({ label: `mojo v3, distinct threads`, input: await mojo(dir, `wall-${Math.round(first.bytes / 1e6)}-distinct.mojo`, rec('austin3-wall.mojo'), first.samples, { distinct: true }) });
-  const results: { label: string; r: ChildResult }[] = [];
-  for (const { label, input } of inputs) {
-    const r = runChild(input.path);
-    results.push({ label, r });
-    console.log(row(label, r));
-  }
-  const sps = (label: string) => {
-    const hit = results.find((x) => x.label.startsWith(label));
+  const machine = `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()})`;
+  console.log(`flamelens bench: ${machine}; load average ${load()}; inputs in ${dir}`);
+  console.log('Each input is read in a fresh process; "x newline count" = reader time / time to count the newlines of the same bytes in that process.');
+
+  const rows: Row[] = [];
+  const austin = await austinJobs(dir, sizes);
+  runAll('Austin text and MOJO', austin, rows);
+  const sps = (prefix: string) => {
+    const hit = rows.find((x) => x.label.startsWith(prefix));
     return hit ? hit.r.samples / hit.r.readMs : NaN;
   };
-  console.log(`\nMOJO v3 / text, samples per second: x${(sps('mojo v3, samples of') / sps('austin text')).toFixed(2)}`);
+  for (const mb of sizes) {
+    const text = rows.find((x) => x.label === `austin text ${mb} MB, repeated stacks`)!;
+    const textMb = Math.round(text.r.bytes / 1e6);
+    console.log(`MOJO v3 / text, samples per second (${textMb} MB text): x${(sps(`mojo v3, samples of ${textMb} MB`) / sps(`austin text ${mb} MB, repeated`)).toFixed(2)}`);
+  }
+
+  runAll('Other formats (each built from a real recording; see docs/performance.md)', await otherJobs(dir, otherMb, speedscopeBig), rows);
+
+  let lsp: (LspLatencyResult & { maxRssMiB: number }) | undefined;
+  if (process.env.FLAMELENS_BENCH_LSP !== '0') {
+    const profile = rows.filter((x) => x.label.includes('repeated stacks')).pop()!.input;
+    lsp = JSON.parse(child(['--lsp', profile.path, join(FIXTURES, 'workloads')]));
+    printLsp(lsp!, profile);
+  } else {
+    console.log('\nLanguage server latency: skipped (FLAMELENS_BENCH_LSP=0)');
+  }
+
+  console.log(`\nload average at the end ${load()}; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (process.env.FLAMELENS_BENCH_JSON) {
+    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), lsp };
+    writeFileSync(process.env.FLAMELENS_BENCH_JSON, JSON.stringify(json, null, 2));
+  }
 }
 
 main().catch((e) => {
