@@ -9,7 +9,6 @@ import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type CancellationToken,
-  type ClientCapabilities,
   type CodeLens,
   type CodeLensParams,
   type DidChangeConfigurationParams,
@@ -26,11 +25,9 @@ import {
   type InlayHintParams,
   LSPErrorCodes,
   ResponseError,
-  type ServerCapabilities,
-  TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
+import { capabilities, clientFeatures, type ClientFeatures } from './capabilities';
 import type { Scope } from './core/model';
-import { PathResolver } from './core/path-resolver';
 import type { Staleness } from './core/present';
 import { type AnnotatedDocument } from './features/annotated';
 import { codeLenses } from './features/code-lens';
@@ -40,67 +37,20 @@ import { inlayHints } from './features/inlay-hints';
 import { lineHeat } from './features/line-heat';
 import { status } from './features/status';
 import type { LspClient } from './lsp-client';
-import { Commands } from './protocol';
 import { defaultSettings, parseSettings, sameSettings, type Settings } from './settings';
 import { Documents, type OpenDocument, uriToPath } from './workspace/documents';
-import { globMatcher } from './workspace/glob';
-import { type ProfileEntry, ProfileStore } from './workspace/profile-store';
+import type { ProfileEntry } from './workspace/profile-store';
 import { ProfileView } from './workspace/profile-view';
-import { WorkspaceWatcher } from './workspace/watcher';
-
-/** The server's capabilities. Hints are offered whatever the client declared: some clients ask without declaring. */
-export function capabilities(): ServerCapabilities {
-  return {
-    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
-    inlayHintProvider: { resolveProvider: false },
-    codeLensProvider: { resolveProvider: false },
-    hoverProvider: true,
-    executeCommandProvider: { commands: Object.values(Commands) },
-  };
-}
-
-/** What the server may send, from what the client declared. */
-export interface ClientFeatures {
-  inlayHintRefresh: boolean;
-  codeLensRefresh: boolean;
-  configuration: boolean;
-  workDoneProgress: boolean;
-  showDocument: boolean;
-  showMessageRequest: boolean;
-}
-
-export function clientFeatures(c: ClientCapabilities | undefined): ClientFeatures {
-  return {
-    inlayHintRefresh: c?.workspace?.inlayHint?.refreshSupport === true,
-    codeLensRefresh: c?.workspace?.codeLens?.refreshSupport === true,
-    configuration: c?.workspace?.configuration === true,
-    workDoneProgress: c?.window?.workDoneProgress === true,
-    showDocument: c?.window?.showDocument?.support === true,
-    // Every client implements showMessageRequest; the capability only refines it.
-    showMessageRequest: true,
-  };
-}
-
-/** Profiles bigger than this are read only once active or selected, not just because they exist. */
-const EAGER_MAX_BYTES = 256 * 1024 * 1024;
-
-/** Popups for files that gave no data at all (unknown format, unreadable); later ones are only logged. */
-const MAX_UNREADABLE_POPUPS = 3;
+import { ProfileWorkspace } from './workspace/profile-workspace';
 
 type Empty<T> = T;
 
 export class FlamelensServer implements CommandHost {
   private settings: Settings = defaultSettings();
   private features: ClientFeatures = clientFeatures(undefined);
-  private folders: string[] = [];
   readonly documents = new Documents();
-  readonly store: ProfileStore;
-  private readonly resolver = new PathResolver({ workspaceFolders: [] });
-  private resolverGen = 0;
-  private watcher: WorkspaceWatcher | undefined;
-  private scanned = false;
-  private sources = new Set<string>();
-  private cappedLogged = false;
+  readonly workspace: ProfileWorkspace;
+  private started = false;
   // session state changed by commands
   private pinned: string | undefined;
   private userMetric: string | undefined;
@@ -111,26 +61,29 @@ export class FlamelensServer implements CommandHost {
   private viewKey = '';
   private baseKey = '';
   private sentKey = '';
+  /** While a profile loads, views are rebuilt no more often than 10x the time the last build took. */
+  private viewBuiltAt = 0;
+  private viewBuildMs = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
-  private loadQueue: ProfileEntry[] = [];
-  private loading = false;
   private disposed = false;
-  private unreadable = 0;
 
   constructor(private readonly client: LspClient) {
-    this.store = new ProfileStore({
-      log: (level, message) => this.client.log(level, message),
-      problem: (e, message) => {
-        this.client.log('error', message);
-        // A workspace full of unrelated files with a profile's extension must not bury the user in popups.
-        if (!e.profile && ++this.unreadable > MAX_UNREADABLE_POPUPS) return;
-        this.client.showMessage('error', `flamelens: ${message}`);
+    this.workspace = new ProfileWorkspace({
+      log: (level, message) => client.log(level, message),
+      showError: (message) => client.showMessage('error', message),
+      progress: async (title) => (this.features.workDoneProgress ? client.progress(title) : undefined),
+      settings: () => this.settings,
+      activeEntry: () => this.activeEntry(),
+      changed: (now) => this.scheduleRefresh(now),
+      newRun: (e) => {
+        // A new run becomes active even over a profile the user picked earlier.
+        if (this.pinned) client.log('info', `new profile ${e.path}: showing it instead of ${this.pinned}`);
+        this.pinned = undefined;
       },
-      changed: (e, kind) => this.profileChanged(e, kind),
-      progress: async (title) => (this.features.workDoneProgress ? this.client.progress(title) : undefined),
-      // A live profiler may pause mid-record (a buffered write, an idle program): only a long quiet ends the file.
-      settleMs: () => Math.max(2000, 10 * this.settings.refreshInterval),
+      removed: (e) => {
+        if (this.pinned === e.path) this.pinned = undefined;
+      },
     });
   }
 
@@ -139,11 +92,10 @@ export class FlamelensServer implements CommandHost {
   initialize(params: InitializeParams): InitializeResult {
     this.features = clientFeatures(params.capabilities);
     const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)) ?? [params.rootUri ? uriToPath(params.rootUri) : (params.rootPath ?? undefined)];
-    this.folders = folders.filter((f): f is string => !!f).map((f) => nodePath.resolve(f));
-    this.resolver.setWorkspaceFolders(this.folders);
+    this.workspace.setFolders(folders.filter((f): f is string => !!f).map((f) => nodePath.resolve(f)));
     if (params.initializationOptions !== undefined && params.initializationOptions !== null) {
       this.settings = this.parse(params.initializationOptions);
-      this.applyResolverSettings();
+      this.workspace.setMappings(this.settings.pathMappings);
     }
     this.client.setLogLevel(this.settings.logLevel);
     return { capabilities: capabilities(), serverInfo: { name: 'flamelens', version: '0.1.0' } };
@@ -151,7 +103,8 @@ export class FlamelensServer implements CommandHost {
 
   async initialized(): Promise<void> {
     await this.pullSettings();
-    this.startWatcher();
+    this.started = true;
+    this.workspace.start();
   }
 
   async shutdown(): Promise<void> {
@@ -161,8 +114,7 @@ export class FlamelensServer implements CommandHost {
   async dispose(): Promise<void> {
     this.disposed = true;
     clearTimeout(this.refreshTimer);
-    this.store.dispose();
-    await this.watcher?.close();
+    await this.workspace.dispose();
   }
 
   // ---- settings
@@ -190,16 +142,11 @@ export class FlamelensServer implements CommandHost {
     if (sameSettings(prev, next)) return;
     this.settings = next;
     this.client.setLogLevel(next.logLevel);
-    if (JSON.stringify(prev.pathMappings) !== JSON.stringify(next.pathMappings)) this.applyResolverSettings();
+    if (JSON.stringify(prev.pathMappings) !== JSON.stringify(next.pathMappings)) this.workspace.setMappings(next.pathMappings);
     if (JSON.stringify(prev.profiles) !== JSON.stringify(next.profiles) || prev.maxWorkspaceFiles !== next.maxWorkspaceFiles) {
-      if (this.watcher) this.startWatcher();
+      if (this.started) this.workspace.start();
     }
     this.scheduleRefresh(true);
-  }
-
-  private applyResolverSettings(): void {
-    this.resolver.setMappings(this.settings.pathMappings.map((m) => ({ localRoot: m.localRoot, remoteRoot: m.remoteRoot })));
-    this.resolverGen++;
   }
 
   didChangeConfiguration(params: DidChangeConfigurationParams): void {
@@ -207,110 +154,19 @@ export class FlamelensServer implements CommandHost {
     void this.pullSettings(pushed).catch((e) => this.client.log('error', `settings: ${(e as Error).message}`));
   }
 
-  // ---- workspace
-
-  private startWatcher(): void {
-    if (this.disposed) return;
-    void this.watcher?.close();
-    for (const e of [...this.store.entries.values()]) this.store.remove(e.path);
-    this.sources.clear();
-    this.scanned = false;
-    this.cappedLogged = false;
-    const isProfile = globMatcher(this.settings.profiles);
-    const w = new WorkspaceWatcher(this.folders, isProfile, {
-      profile: (kind, path, stats) => {
-        if (kind === 'add') {
-          const e = this.store.add(path, stats);
-          if (this.scanned) {
-            // A new run: it becomes active even over a profile the user picked earlier.
-            if (this.pinned) this.client.log('info', `new profile ${path}: showing it instead of ${this.pinned}`);
-            this.pinned = undefined;
-            this.enqueue(e);
-          }
-        } else if (kind === 'change') {
-          this.store.touched(path, stats);
-          if (!this.store.get(path)?.wanted) this.enqueue(this.store.get(path));
-        } else {
-          this.store.remove(path);
-        }
-      },
-      source: (kind, path) => {
-        if (kind === 'add') {
-          if (this.sources.size >= this.settings.maxWorkspaceFiles) {
-            if (!this.cappedLogged) {
-              this.cappedLogged = true;
-              this.client.log('warn', `indexed ${this.sources.size} workspace files for path matching and stopped there (flamelens.maxWorkspaceFiles)`);
-            }
-            return;
-          }
-          this.sources.add(path);
-          if (this.scanned) this.resolverChanged(() => this.resolver.addFile(path));
-        } else if (this.sources.delete(path) && this.scanned) {
-          this.resolverChanged(() => this.resolver.removeFile(path));
-        }
-      },
-      ready: () => {
-        this.scanned = true;
-        this.resolverChanged(() => this.resolver.setWorkspaceFiles(this.sources));
-        this.client.log('info', `watching ${this.folders.join(', ')}: ${this.store.entries.size} profile(s), ${this.sources.size} source file(s)`);
-        for (const e of this.store.list()) this.enqueue(e);
-        this.scheduleRefresh(true);
-      },
-      error: (m) => this.client.log('warn', `file watcher: ${m}`),
-    });
-    this.watcher = w;
-    w.start().catch((e) => this.client.log('error', `cannot watch the workspace: ${(e as Error).message}`));
-  }
-
-  private resolverChanged(apply: () => void): void {
-    apply();
-    this.resolverGen++;
-    for (const note of this.resolver.takeNotes()) this.client.log('info', note);
-    this.scheduleRefresh();
-  }
-
-  /** Reads profiles one at a time, newest first; big ones only when they are (or become) active. */
-  private enqueue(e: ProfileEntry | undefined): void {
-    if (!e || this.loadQueue.includes(e)) return;
-    this.loadQueue.push(e);
-    void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.loading) return;
-    this.loading = true;
-    try {
-      while (this.loadQueue.length > 0 && !this.disposed) {
-        this.loadQueue.sort((a, b) => b.mtime - a.mtime);
-        const e = this.loadQueue.shift()!;
-        if (!this.store.entries.has(e.path) || e.wanted) continue;
-        if (e.size > EAGER_MAX_BYTES && this.activeEntry() !== e) continue;
-        await this.store.load(e);
-      }
-    } finally {
-      this.loading = false;
-    }
-  }
-
-  private profileChanged(e: ProfileEntry, kind: 'data' | 'reset' | 'loaded' | 'removed' | 'added'): void {
-    if (kind === 'removed' && this.pinned === e.path) this.pinned = undefined;
-    if (kind === 'added' && !this.scanned) return;
-    this.scheduleRefresh();
-  }
-
   // ---- the active profile and view
 
   profiles(): ProfileEntry[] {
-    return this.store.list();
+    return this.workspace.store.list();
   }
 
   /** The pinned profile, else the most recently written one that has (or is getting) data. */
   activeEntry(): ProfileEntry | undefined {
     if (this.pinned) {
-      const p = this.store.entries.get(this.pinned);
+      const p = this.workspace.store.entries.get(this.pinned);
       if (p) return p;
     }
-    const list = this.store.list();
+    const list = this.workspace.store.list();
     // a file that failed without giving any data is skipped; a truncated one still counts
     return list.find((e) => !e.problem || (e.profile?.metrics.length ?? 0) > 0);
   }
@@ -350,13 +206,23 @@ export class FlamelensServer implements CommandHost {
     const scope = this.scopeFor(e);
     const key = `${e.path}\u0000${e.generation}\u0000${p.version}\u0000${metric}\u0000${scope.pid ?? ''}\u0000${scope.thread ?? ''}`;
     if (key === this.viewKey && this.view) return;
+    // A file still loading: keep the current view for a while when building one is costly.
+    const sameRun = this.view?.entry === e && this.viewKey.startsWith(`${e.path}\u0000${e.generation}\u0000`);
+    const wait = this.viewBuiltAt + 10 * this.viewBuildMs - Date.now();
+    if (sameRun && e.loading && wait > 0) {
+      this.scheduleRefreshIn(wait);
+      return;
+    }
     // A new recording: the open files are what it measured, so make their current text the base.
     const base = `${e.path}\u0000${e.generation}`;
     if (base !== this.baseKey) {
       this.baseKey = base;
       for (const d of this.documents.all()) if (!d.dirty) this.documents.rebase(d);
     }
+    const t0 = Date.now();
     this.view = ProfileView.create(e, p, metric, scope);
+    this.viewBuiltAt = Date.now();
+    this.viewBuildMs = this.viewBuiltAt - t0;
     this.viewKey = key;
   }
 
@@ -369,12 +235,15 @@ export class FlamelensServer implements CommandHost {
       this.refreshNow(true);
       return;
     }
-    if (this.refreshTimer) return;
-    const wait = Math.max(0, this.lastRefresh + this.settings.refreshInterval - Date.now());
+    this.scheduleRefreshIn(this.lastRefresh + this.settings.refreshInterval - Date.now());
+  }
+
+  private scheduleRefreshIn(ms: number): void {
+    if (this.refreshTimer || this.disposed) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
       this.refreshNow(false);
-    }, wait);
+    }, Math.max(0, ms));
   }
 
   private refreshNow(force: boolean): void {
@@ -387,7 +256,7 @@ export class FlamelensServer implements CommandHost {
       this.view = undefined;
     }
     const entry = this.activeEntry();
-    const key = `${this.viewKey}\u0000${this.resolverGen}\u0000${this.enabled()}\u0000${entry?.loading}\u0000${entry?.problem}\u0000${JSON.stringify(this.settings)}`;
+    const key = `${this.viewKey}\u0000${this.workspace.resolverGen}\u0000${this.enabled()}\u0000${entry?.loading}\u0000${entry?.problem}\u0000${JSON.stringify(this.settings)}`;
     if (!force && key === this.sentKey) return;
     this.sentKey = key;
     const fail = (what: string) => (e: unknown) => this.client.log('warn', `${what} failed: ${(e as Error).message}`);
@@ -410,8 +279,9 @@ export class FlamelensServer implements CommandHost {
     const doc = this.documents.get(uri);
     const view = this.view;
     if (!doc?.path || !view || !this.enabled()) return undefined;
-    const costs = view.costs(doc.path, this.resolver, this.resolverGen);
-    for (const note of this.resolver.takeNotes()) this.client.log('info', note);
+    const { resolver } = this.workspace;
+    const costs = view.costs(doc.path, resolver, this.workspace.resolverGen);
+    this.workspace.flushNotes();
     if (!costs) return undefined;
     const profileDir = nodePath.dirname(view.entry.path);
     return {
@@ -421,7 +291,7 @@ export class FlamelensServer implements CommandHost {
       settings: this.settings,
       documents: this.documents,
       uriOf: (recorded) => {
-        const local = this.resolver.resolve(recorded, profileDir)?.local ?? (this.documents.all().find((d) => d.path === recorded) ? recorded : undefined);
+        const local = resolver.resolve(recorded, profileDir)?.local ?? (this.documents.all().find((d) => d.path === recorded) ? recorded : undefined);
         return local ? pathToFileURL(local).href : undefined;
       },
       currentLine: (target, line) => this.documents.get(target)?.tracker.toCurrent(line) ?? line,
@@ -502,7 +372,7 @@ export class FlamelensServer implements CommandHost {
   async selectProfile(e: ProfileEntry): Promise<void> {
     this.pinned = e.path;
     this.scheduleRefresh(true);
-    await this.store.load(e);
+    await this.workspace.store.load(e);
     this.scheduleRefresh(true);
   }
 
@@ -535,7 +405,7 @@ export class FlamelensServer implements CommandHost {
   }
 
   displayPath(path: string): string {
-    for (const f of this.folders) {
+    for (const f of this.workspace.folders) {
       const r = nodePath.relative(f, path);
       if (!r.startsWith('..') && !nodePath.isAbsolute(r)) return r;
     }

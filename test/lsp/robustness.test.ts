@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusParams } from '../../server/src/protocol';
-import { capabilities } from '../../server/src/server';
+import { capabilities } from '../../server/src/capabilities';
 import { recorded } from '../helpers/paths';
 import { hintAt, labelOf, makeWorkspace, TestClient } from './harness';
 

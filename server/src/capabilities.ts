@@ -1,0 +1,36 @@
+/**
+ * What the server offers and what it may send, each decided in one place. The server's
+ * capabilities are pinned by an inline snapshot (test/lsp/robustness.test.ts).
+ */
+import { type ClientCapabilities, type ServerCapabilities, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { Commands } from './protocol';
+
+/** Hints are offered whatever the client declared: some clients ask without declaring. */
+export function capabilities(): ServerCapabilities {
+  return {
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+    inlayHintProvider: { resolveProvider: false },
+    codeLensProvider: { resolveProvider: false },
+    hoverProvider: true,
+    executeCommandProvider: { commands: Object.values(Commands) },
+  };
+}
+
+/** Server-to-client messages the client declared it supports. */
+export interface ClientFeatures {
+  inlayHintRefresh: boolean;
+  codeLensRefresh: boolean;
+  configuration: boolean;
+  workDoneProgress: boolean;
+  showDocument: boolean;
+}
+
+export function clientFeatures(c: ClientCapabilities | undefined): ClientFeatures {
+  return {
+    inlayHintRefresh: c?.workspace?.inlayHint?.refreshSupport === true,
+    codeLensRefresh: c?.workspace?.codeLens?.refreshSupport === true,
+    configuration: c?.workspace?.configuration === true,
+    workDoneProgress: c?.window?.workDoneProgress === true,
+    showDocument: c?.window?.showDocument?.support === true,
+  };
+}
