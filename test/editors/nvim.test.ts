@@ -5,7 +5,7 @@
 // the quickfix list), drives :Flamelens, and writes a JSON report that this file checks against
 // numbers worked out here from the raw recording.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,9 +18,11 @@ const PROBE_DIR = join(__dirname, 'nvim');
 const PROFILE = 'austin3-cpu.austin';
 const RECORDED_UNDER = '/home/dev/shop/';
 
+// each installs the plugin a different way: a start package that is a symlink to clients/nvim, or
+// clients/nvim on the runtimepath
 const NEOVIMS = [
-  { name: 'Neovim 0.7 (Debian package)', bin: '/usr/bin/nvim', version: /^0\.7\./ },
-  { name: 'Neovim 0.10 (.cache/nvim010)', bin: join(REPO, '.cache', 'nvim010', 'nvim'), version: /^0\.10\./ },
+  { name: 'Neovim 0.7 (Debian package), plugin as a start package', bin: '/usr/bin/nvim', version: /^0\.7\./, install: 'pack' },
+  { name: 'Neovim 0.10 (.cache/nvim010), plugin on the runtimepath', bin: join(REPO, '.cache', 'nvim010', 'nvim'), version: /^0\.10\./, install: 'rtp' },
 ].map((n) => ({ ...n, installed: existsSync(n.bin) }));
 
 // ---- the answer, from the raw file -------------------------------------------------------------
@@ -116,6 +118,7 @@ interface Report {
   callers: { title: string; items: { text: string; lnum: number; file: string }[] };
   edited: { hint: string; heat: string[]; hint_lines: number[] };
   health: string[];
+  completion: { subcommands: string[]; metrics: string[] };
   notifications: { msg: string; level: number }[];
   total_ms: number;
   lsp_log_tail?: string[];
@@ -141,7 +144,7 @@ afterAll(() => {
 });
 
 /** Runs the probe in a fresh workspace; resolves when Neovim has exited and written its report. */
-async function runProbe(bin: string): Promise<{ report: Report; output: string; workspace: string }> {
+async function runProbe(bin: string, install: string): Promise<{ report: Report; output: string; workspace: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'flamelens-nvim-'));
   temps.push(dir);
   const workspace = join(dir, 'workspace');
@@ -153,6 +156,11 @@ async function runProbe(bin: string): Promise<{ report: Report; output: string; 
   const hourAgo = new Date(Date.now() - 3600_000);
   utimesSync(join(workspace, OTHER_PROFILE), hourAgo, hourAgo);
   const xdg = join(dir, 'xdg');
+  const pack = join(dir, 'site');
+  if (install === 'pack') {
+    mkdirSync(join(pack, 'pack', 'flamelens', 'start'), { recursive: true });
+    symlinkSync(PLUGIN, join(pack, 'pack', 'flamelens', 'start', 'flamelens'));
+  }
   const reportFile = join(dir, 'report.json');
   const expect = {
     hint_cpu: shown(cpu.line28),
@@ -176,7 +184,7 @@ async function runProbe(bin: string): Promise<{ report: Report; output: string; 
       XDG_DATA_HOME: join(xdg, 'data'),
       XDG_STATE_HOME: join(xdg, 'state'),
       XDG_CACHE_HOME: join(xdg, 'cache'),
-      FLAMELENS_PLUGIN: PLUGIN,
+      ...(install === 'pack' ? { FLAMELENS_PACKPATH: pack } : { FLAMELENS_PLUGIN: PLUGIN }),
       FLAMELENS_REPORT: reportFile,
       FLAMELENS_EXPECT: JSON.stringify(expect),
       FLAMELENS_WAIT_MS: process.env.FLAMELENS_WAIT_MS ?? '15000',
@@ -210,7 +218,7 @@ describe('Neovim plugin in real headless Neovim', () => {
 
   for (const nvim of NEOVIMS) {
     it.skipIf(!nvim.installed)(`${nvim.name}${nvim.installed ? '' : ' [not installed: run scripts/setup-nvim.sh]'}`, async () => {
-      const { report: r, output, workspace } = await runProbe(nvim.bin);
+      const { report: r, output, workspace } = await runProbe(nvim.bin, nvim.install);
       const why = explain(r, output);
       expect(r.errors, why).toEqual([]);
       expect(r.nvim).toMatch(nvim.version);
@@ -244,6 +252,10 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(hover).toMatch(/CPU time/);
       expect(near(hover, cpu.line28), hover).toBe(true);
       expect(r.initial.statusline).toContain(PROFILE);
+
+      // <Tab> completes subcommands, and metric keys as the server lists them
+      expect(r.completion.subcommands).toEqual(['profile', 'metric', 'scope', 'toggle', 'callers']);
+      expect(r.completion.metrics).toEqual(r.metric_menu?.items.map((m) => m.key));
 
       // `:Flamelens metric` with no argument offers the profile's metrics; picking samples re-renders
       expect(r.metric_menu?.items.map((m) => m.key)).toEqual(expect.arrayContaining(['samples']));

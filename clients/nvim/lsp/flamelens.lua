@@ -6,7 +6,9 @@
 -- The server is the repository's bundle (clients/nvim/../../dist/flamelens.js, present after
 -- `npm run build`) when the plugin runs from a checkout, else a `flamelens` executable on PATH.
 local source = debug.getinfo(1, 'S').source
-local plugin_root = vim.fn.fnamemodify(source:sub(1, 1) == '@' and source:sub(2) or source, ':p:h:h')
+local here = vim.fn.fnamemodify(source:sub(1, 1) == '@' and source:sub(2) or source, ':p:h:h')
+-- resolve symlinks: a packpath entry may link to clients/nvim inside a checkout
+local plugin_root = (vim.uv or vim.loop).fs_realpath(here) or here
 local bundled = vim.fn.simplify(plugin_root .. '/../../dist/flamelens.js')
 
 local cmd

@@ -229,6 +229,12 @@ local function run()
   report.initial.statusline = flamelens.statusline()
   report.initial.profile = flamelens.status.profile
 
+  -- <Tab> completion of :Flamelens asks the server for what it can offer
+  report.completion = {
+    subcommands = vim.fn.getcompletion('Flamelens ', 'cmdline'),
+    metrics = vim.fn.getcompletion('Flamelens metric ', 'cmdline'),
+  }
+
   -- `:Flamelens metric` without an argument: list the metrics, the user picks `samples`
   choose(function(item)
     return item.key == 'samples'

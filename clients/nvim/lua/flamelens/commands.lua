@@ -33,7 +33,7 @@ function M.execute(command, arguments, on_result)
     return notify('the server is not running (open a file it covers, or see :checkhealth flamelens)', vim.log.levels.WARN)
   end
   local params = { command = command, arguments = arguments or {} }
-  client.request('workspace/executeCommand', params, function(err, result)
+  require('flamelens').request(client, 'workspace/executeCommand', params, function(err, result)
     if err then
       return notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
     end
@@ -49,7 +49,8 @@ function M.execute_sync(command, arguments, timeout_ms)
   if not client then
     return nil
   end
-  local response = client.request_sync('workspace/executeCommand', { command = command, arguments = arguments or {} }, timeout_ms or 1000, 0)
+  local params = { command = command, arguments = arguments or {} }
+  local response = require('flamelens').request_sync(client, 'workspace/executeCommand', params, timeout_ms or 1000, 0)
   if not response or response.err then
     return nil
   end

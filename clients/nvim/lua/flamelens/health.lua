@@ -65,7 +65,7 @@ function M.check()
     })
   end
   for _, client in ipairs(clients) do
-    local buffers = vim.lsp.get_buffers_by_client_id(client.id)
+    local buffers = flamelens.buffers_of(client.id)
     ok(string.format('client %d, root %s, attached to %d buffer(s)', client.id, client.config.root_dir or '?', #buffers))
   end
 

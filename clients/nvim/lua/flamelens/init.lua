@@ -9,9 +9,12 @@ M.name = 'flamelens'
 --- The last `flamelens/status` notification (see server/src/protocol.ts StatusParams).
 M.status = nil
 
+local uv = vim.uv or vim.loop
+
 local source = debug.getinfo(1, 'S').source:sub(2)
---- clients/nvim: lua/flamelens/init.lua is three levels down.
-M.plugin_root = vim.fn.fnamemodify(source, ':p:h:h:h')
+--- clients/nvim: lua/flamelens/init.lua is three levels down. Symlinks are resolved, so that a
+--- packpath entry linking to a checkout still finds the checkout's dist/.
+M.plugin_root = uv.fs_realpath(vim.fn.fnamemodify(source, ':p:h:h:h')) or vim.fn.fnamemodify(source, ':p:h:h:h')
 
 local options = { autostart = true, heat = true, inlay_hints = true }
 local config -- resolved: lsp/flamelens.lua with setup() options on top
@@ -41,7 +44,9 @@ end
 --- capabilities (merged into the client's), on_attach(client, bufnr).
 function M.setup(opts)
   opts = opts or {}
-  vim.validate({ opts = { opts, 'table' } })
+  if type(opts) ~= 'table' then
+    error('flamelens.setup: expected a table, got ' .. type(opts), 2)
+  end
   local base = M.default_config()
   config = {
     cmd = opts.cmd or base.cmd,
@@ -88,7 +93,7 @@ function M.find_root(fname, markers)
   local dir = vim.fn.fnamemodify(fname, ':p:h')
   while true do
     for _, marker in ipairs(markers) do
-      if vim.loop.fs_stat(dir .. '/' .. marker) then
+      if uv.fs_stat(dir .. '/' .. marker) then
         return dir
       end
     end
@@ -138,7 +143,7 @@ local function handlers()
   local h = {}
   if not vim.lsp.handlers['workspace/codeLens/refresh'] then
     h['workspace/codeLens/refresh'] = function(_, _, ctx)
-      for _, bufnr in ipairs(vim.lsp.get_buffers_by_client_id(ctx.client_id)) do
+      for _, bufnr in ipairs(M.buffers_of(ctx.client_id)) do
         M.refresh_lenses(bufnr)
       end
       return vim.NIL
@@ -263,6 +268,32 @@ function M.refresh(bufnr)
   if options.inlay_hints then
     require('flamelens.inlay').refresh(bufnr)
   end
+end
+
+local method_calls = has('nvim-0.11') -- Client methods take `:` from 0.11 (`.` is deprecated there)
+
+--- client:request on 0.11+, client.request before.
+function M.request(client, method, params, handler, bufnr)
+  if method_calls then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+function M.request_sync(client, method, params, timeout_ms, bufnr)
+  if method_calls then
+    return client:request_sync(method, params, timeout_ms, bufnr)
+  end
+  return client.request_sync(method, params, timeout_ms, bufnr)
+end
+
+--- Buffers a client is attached to.
+function M.buffers_of(client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+  if client and type(client.attached_buffers) == 'table' then
+    return vim.tbl_keys(client.attached_buffers)
+  end
+  return vim.lsp.get_buffers_by_client_id(client_id)
 end
 
 --- Running flamelens clients; with bufnr, those attached to that buffer.

@@ -67,7 +67,7 @@ function M.refresh(bufnr)
       ['end'] = { line = api.nvim_buf_line_count(bufnr), character = 0 },
     },
   }
-  client.request('textDocument/inlayHint', params, function(err, result)
+  require('flamelens').request(client, 'textDocument/inlayHint', params, function(err, result)
     if err then
       vim.lsp.log.warn('flamelens: inlay hints failed', err)
       return
@@ -81,7 +81,7 @@ end
 
 --- `workspace/inlayHint/refresh` before 0.10: every buffer of that client.
 function M.refresh_client(client_id)
-  for _, bufnr in ipairs(vim.lsp.get_buffers_by_client_id(client_id)) do
+  for _, bufnr in ipairs(require('flamelens').buffers_of(client_id)) do
     M.refresh(bufnr)
   end
 end
