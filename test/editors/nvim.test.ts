@@ -119,6 +119,7 @@ interface Report {
   edited: { hint: string; heat: string[]; hint_lines: number[] };
   health: string[];
   completion: { subcommands: string[]; metrics: string[] };
+  messages: string[];
   notifications: { msg: string; level: number }[];
   total_ms: number;
   lsp_log_tail?: string[];
@@ -222,6 +223,8 @@ describe('Neovim plugin in real headless Neovim', () => {
       const why = explain(r, output);
       expect(r.errors, why).toEqual([]);
       expect(r.nvim).toMatch(nvim.version);
+      // nothing went wrong in a handler or autocmd on the way
+      expect(r.messages.filter((m) => /error|E\d+:|stack traceback/i.test(m))).toEqual([]);
 
       // the plugin started the server it found next to itself: clients/nvim/../../dist/flamelens.js
       expect(r.client).toEqual({ name: 'flamelens', cmd: ['node', SERVER, '--stdio'], root_dir: workspace });

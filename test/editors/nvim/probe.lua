@@ -358,6 +358,8 @@ if not ok then
   table.insert(report.errors, tostring(err))
 end
 report.total_ms = ms()
+-- errors raised in callbacks (handlers, autocmds) end up here rather than in the probe
+report.messages = vim.split(vim.fn.execute('messages'), '\n', { trimempty = true })
 local log = io.open(vim.lsp.get_log_path(), 'r')
 if log then
   local lines = vim.split(log:read('*a'), '\n')
