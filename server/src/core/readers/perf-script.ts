@@ -29,10 +29,17 @@ const FRAME = /^\s*([0-9a-fA-F]+)\s+(.+?)\s*$/;
 const SYMOFF = /\+0x[0-9a-fA-F]+$/;
 const SRCLINE = /^(.*):(\d+)$/;
 
+/** A call-chain line, parsed once per distinct text (address included). */
+interface FrameLine {
+  readonly addr: string;
+  readonly sym: string;
+  readonly dso: string | undefined;
+  /** Model frame ids by srcline text ('' for none), prefixed by the dso for inlined frames. */
+  readonly ids: Map<string, number>;
+}
+
 interface RawFrame {
-  addr: string;
-  sym: string;
-  dso: string | undefined;
+  line: FrameLine;
   src: string | undefined;
 }
 
@@ -63,7 +70,7 @@ export function parsePerfHeader(text: string): (Omit<Header, 'line' | 'offset' |
   };
 }
 
-function parseFrameText(text: string): RawFrame | undefined {
+function parseFrameText(text: string): FrameLine | undefined {
   const m = FRAME.exec(text);
   if (!m) return undefined;
   let rest = m[2];
@@ -76,7 +83,7 @@ function parseFrameText(text: string): RawFrame | undefined {
       if (dso === 'inlined') dso = undefined;
     }
   }
-  return { addr: m[1], sym: rest.replace(SYMOFF, ''), dso, src: undefined };
+  return { addr: m[1], sym: rest.replace(SYMOFF, ''), dso, ids: new Map() };
 }
 
 function metricFor(event: string): MetricDef {
@@ -97,8 +104,8 @@ export class PerfScriptReader implements ProfileReader {
   private event = '';
   private values = new Float64Array(1);
   private ids = new Int32Array(128);
-  /** `sym \0 dso \0 srcline` -> frame id: most frames repeat, parsing them once is enough. */
-  private readonly frameCache = new Map<string, number>();
+  /** Frame line text -> parsed line: stacks repeat, so each distinct line is parsed once. */
+  private readonly frameLines = new Map<string, FrameLine | null>();
   private bad: { index: number; line: number; count: number } | null = null;
   private otherEvent = false;
   consumed = 0;
@@ -168,6 +175,7 @@ export class PerfScriptReader implements ProfileReader {
   }
 
   private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
+    const next = offset + (e - s) + 1;
     if (e > s && buf[e - 1] === 13) e--;
     let blank = true;
     for (let i = s; i < e; i++) {
@@ -179,13 +187,13 @@ export class PerfScriptReader implements ProfileReader {
     }
     if (blank) {
       if (this.header) this.finishBlock();
-      this.consumed = offset + (e - s) + 1;
+      this.consumed = next;
       return;
     }
     const text = buf.toString('utf8', s, e);
     if (this.header) {
       if (text.charCodeAt(0) === 9 /* \t */) {
-        const f = parseFrameText(text);
+        const f = this.frameLine(text);
         if (f) {
           this.frames.push(f);
           this.srclineOpen = true;
@@ -197,7 +205,7 @@ export class PerfScriptReader implements ProfileReader {
           this.srclineOpen = false;
           return;
         }
-        const f = parseFrameText(text);
+        const f = this.frameLine(text);
         if (f) {
           this.frames.push(f);
           this.srclineOpen = true;
@@ -209,20 +217,20 @@ export class PerfScriptReader implements ProfileReader {
       this.consumed = offset;
     }
     if (text.charCodeAt(0) === 35 /* # */) {
-      this.consumed = offset + (e - s) + 1;
+      this.consumed = next;
       return;
     }
     const h = parsePerfHeader(text);
     if (!h) {
       this.badLine(lineNo, offset);
-      this.consumed = offset + (e - s) + 1;
+      this.consumed = next;
       return;
     }
     this.header = { comm: h.comm, pid: h.pid, tid: h.tid, period: h.period, event: h.event, inline: false, line: lineNo, offset };
     this.frames = [];
     this.srclineOpen = false;
     if (h.ip) {
-      const f = parseFrameText(`\t${h.ip}`);
+      const f = this.frameLine(`\t${h.ip}`);
       if (f) {
         this.frames.push(f);
         this.header.inline = true;
@@ -283,27 +291,39 @@ export class PerfScriptReader implements ProfileReader {
 
   private frameId(frames: RawFrame[], i: number): number {
     const f = frames[i];
-    let dso = f.dso;
+    const fl = f.line;
+    let key = f.src ?? '';
+    let dso = fl.dso;
     if (dso === undefined) {
       // an inlined frame: it lives in the dso of the next frame at the same address
-      for (let j = i + 1; j < frames.length && frames[j].addr === f.addr; j++) {
-        if (frames[j].dso !== undefined) {
-          dso = frames[j].dso;
+      for (let j = i + 1; j < frames.length && frames[j].line.addr === fl.addr; j++) {
+        if (frames[j].line.dso !== undefined) {
+          dso = frames[j].line.dso;
           break;
         }
       }
+      key = `${dso ?? ''}\u0000${key}`;
     }
-    const key = `${f.sym}\u0000${dso ?? ''}\u0000${f.src ?? ''}`;
-    let id = this.frameCache.get(key);
+    let id = fl.ids.get(key);
     if (id !== undefined) return id;
     const src = f.src ? SRCLINE.exec(f.src.replace(/\s+\(inlined\)$/, '')) : null;
     if (src && src[1] !== '' && src[1] !== '??' && Number(src[2]) > 0) {
-      id = this.profile.frame(src[1], f.sym, Number(src[2]));
+      id = this.profile.frame(src[1], fl.sym, Number(src[2]));
     } else {
-      id = this.profile.frame(dso ?? '', f.sym, 0, { kind: 'synthetic' });
+      id = this.profile.frame(dso ?? '', fl.sym, 0, { kind: 'synthetic' });
     }
-    this.frameCache.set(key, id);
+    fl.ids.set(key, id);
     return id;
+  }
+
+  /** The parsed frame line, or undefined when the text is not one. */
+  private frameLine(text: string): RawFrame | undefined {
+    let fl = this.frameLines.get(text);
+    if (fl === undefined) {
+      fl = parseFrameText(text) ?? null;
+      this.frameLines.set(text, fl);
+    }
+    return fl ? { line: fl, src: undefined } : undefined;
   }
 
   private badLine(lineNo: number, offset: number): void {
