@@ -344,6 +344,19 @@ describe('speedscope: profile shapes and units', () => {
     expect(nat).toMatchObject({ file: '', kind: 'synthetic' });
   });
 
+  it('evented profiles before shared.frames: events wait for the frames too', () => {
+    const ev = { type: 'evented', name: 'ev', unit: 'microseconds', startValue: 0, endValue: 4, events: [
+      { type: 'O', at: 0, frame: 0 },
+      { type: 'O', at: 1, frame: 2 },
+      { type: 'C', at: 3, frame: 2 },
+      { type: 'C', at: 4, frame: 0 },
+    ] };
+    const late = read(`{"profiles":[${JSON.stringify(ev)}],"shared":{"frames":${JSON.stringify(frames)}}}`);
+    expect(late.issues).toEqual([]);
+    expect(snapshot(late.profile)).toEqual(snapshot(read({ shared: { frames }, profiles: [ev] }).profile));
+    expect(lineOwn(late.profile, '/app/work.py', 30)).toBe(2);
+  });
+
   it('key order inside a profile does not matter (weights, unit and name after or before samples)', () => {
     const base = { type: 'sampled', name: 'Thread 1', unit: 'seconds', startValue: 0, endValue: 0.03, samples: [[0, 1, 2], [0, 1], [0, 3]], weights: [0.01, 0.01, 0.01] };
     const ref = snapshot(read({ shared: { frames }, profiles: [base] }).profile);

@@ -85,7 +85,7 @@ export class CollapsedReader implements ProfileReader {
   private readonly cache = new Map<string, number>();
   private readonly values = new Float64Array(1);
   private ids = new Int32Array(128);
-  private bad: { index: number; line: number; offset: number; count: number } | null = null;
+  private bad: { issue: ReadIssue; count: number } | null = null;
   private differential = false;
   private pyspy = false;
   private tailIssue: ReadIssue | null = null;
@@ -161,19 +161,20 @@ export class CollapsedReader implements ProfileReader {
   }
 
   private badLine(lineNo: number, offset: number): void {
-    if (this.bad) {
-      this.bad.count++;
-      const issue = this.log.issues[this.bad.index];
-      if (issue) {
-        this.log.issues[this.bad.index] = {
-          ...issue,
-          message: `line ${this.bad.line} is not a folded stack (\`frame;frame count\`); ${this.bad.count} such lines were skipped`,
-        };
-      }
+    const what = 'is not a folded stack (`frame;frame count`)';
+    if (!this.bad) {
+      const issue: ReadIssue = { message: `line ${lineNo} ${what}; it was skipped`, offset, line: lineNo, fatal: false };
+      this.bad = { issue, count: 1 };
+      this.log.add(issue);
       return;
     }
-    this.bad = { index: this.log.issues.length, line: lineNo, offset, count: 1 };
-    this.log.add({ message: `line ${lineNo} is not a folded stack (\`frame;frame count\`); it was skipped`, offset, line: lineNo, fatal: false });
+    // one issue for all of them: the first line, and how many
+    const bad = this.bad;
+    bad.count++;
+    const i = this.log.issues.indexOf(bad.issue);
+    if (i < 0) return;
+    bad.issue = { ...bad.issue, message: `line ${bad.issue.line} ${what}; ${bad.count} such lines were skipped` };
+    this.log.issues[i] = bad.issue;
   }
 
   private noteDifferential(lineNo: number, offset: number): void {

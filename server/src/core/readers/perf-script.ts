@@ -106,7 +106,7 @@ export class PerfScriptReader implements ProfileReader {
   private ids = new Int32Array(128);
   /** Frame line text -> parsed line: stacks repeat, so each distinct line is parsed once. */
   private readonly frameLines = new Map<string, FrameLine | null>();
-  private bad: { index: number; line: number; count: number } | null = null;
+  private bad: { issue: ReadIssue; count: number } | null = null;
   private otherEvent = false;
   consumed = 0;
   failed = false;
@@ -327,19 +327,20 @@ export class PerfScriptReader implements ProfileReader {
   }
 
   private badLine(lineNo: number, offset: number): void {
-    if (this.bad) {
-      this.bad.count++;
-      const issue = this.log.issues[this.bad.index];
-      if (issue) {
-        this.log.issues[this.bad.index] = {
-          ...issue,
-          message: `line ${this.bad.line} is not a perf script sample header; ${this.bad.count} such lines were skipped`,
-        };
-      }
+    const what = 'is not a perf script sample header';
+    if (!this.bad) {
+      const issue: ReadIssue = { message: `line ${lineNo} ${what}; it was skipped`, offset, line: lineNo, fatal: false };
+      this.bad = { issue, count: 1 };
+      this.log.add(issue);
       return;
     }
-    this.bad = { index: this.log.issues.length, line: lineNo, count: 1 };
-    this.log.add({ message: `line ${lineNo} is not a perf script sample header; it was skipped`, offset, line: lineNo, fatal: false });
+    // one issue for all of them: the first line, and how many
+    const bad = this.bad;
+    bad.count++;
+    const i = this.log.issues.indexOf(bad.issue);
+    if (i < 0) return;
+    bad.issue = { ...bad.issue, message: `line ${bad.issue.line} ${what}; ${bad.count} such lines were skipped` };
+    this.log.issues[i] = bad.issue;
   }
 }
 
