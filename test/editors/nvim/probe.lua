@@ -82,49 +82,73 @@ local function client()
   return flamelens.get_client(bufnr, true)
 end
 
--- What is displayed as inlay hints on a line: native hints on 0.10+, our extmarks before.
+-- A window tall enough to show all of pricing.py: what is drawn is what is on screen.
+vim.o.lines = 70
+vim.o.columns = 200
+
+-- The namespace the hints are drawn in: ours before 0.10; on 0.10+ Neovim's own, filled by a
+-- decoration provider when the window is redrawn (which a UI does all the time and the probe does
+-- before every look, so that hints held in memory but never drawn count as missing).
+local function hint_ns()
+  if inlay.native() then
+    vim.cmd('redraw')
+    return api.nvim_get_namespaces()['vim_lsp_inlayhint'] or -1
+  end
+  return inlay.ns
+end
+
+local function hint_marks(from, to)
+  local ns = hint_ns()
+  if ns < 0 then
+    return {}
+  end
+  local marks = {}
+  for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, ns, from, to, { details = true })) do
+    local chunks = {}
+    for _, c in ipairs(m[4].virt_text or {}) do
+      chunks[#chunks + 1] = c[1]
+    end
+    marks[#marks + 1] = { line = m[2], text = vim.trim(table.concat(chunks)) }
+  end
+  return marks
+end
+
+-- What is displayed as inlay hints on a line.
 local function hints_on(line)
   local texts = {}
-  if inlay.native() then
-    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
-      local hint = h.inlay_hint
-      if hint.position.line == line then
-        local label = hint.label
-        if type(label) == 'table' then
-          local parts = {}
-          for _, p in ipairs(label) do
-            parts[#parts + 1] = p.value
-          end
-          label = table.concat(parts)
-        end
-        texts[#texts + 1] = label
-      end
-    end
-  else
-    for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, inlay.ns, { line, 0 }, { line, -1 }, { details = true })) do
-      local chunks = {}
-      for _, c in ipairs(m[4].virt_text or {}) do
-        chunks[#chunks + 1] = c[1]
-      end
-      texts[#texts + 1] = vim.trim(table.concat(chunks))
-    end
+  for _, m in ipairs(hint_marks({ line, 0 }, { line, -1 })) do
+    texts[#texts + 1] = m.text
   end
   return table.concat(texts, ' | ')
 end
 
 local function all_hint_lines()
   local lines = {}
-  if inlay.native() then
-    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
-      lines[#lines + 1] = h.inlay_hint.position.line
-    end
-  else
-    for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, inlay.ns, 0, -1, {})) do
-      lines[#lines + 1] = m[2]
-    end
+  for _, m in ipairs(hint_marks(0, -1)) do
+    lines[#lines + 1] = m.line
   end
   table.sort(lines)
   return lines
+end
+
+-- 0.10+: the hints Neovim holds for the buffer (vim.lsp.inlay_hint.get()), drawn or not
+local function native_hints_on(line)
+  local texts = {}
+  for _, h in ipairs(inlay.native() and vim.lsp.inlay_hint.get({ bufnr = bufnr }) or {}) do
+    local hint = h.inlay_hint
+    if hint.position.line == line then
+      local label = hint.label
+      if type(label) == 'table' then
+        local parts = {}
+        for _, p in ipairs(label) do
+          parts[#parts + 1] = p.value
+        end
+        label = table.concat(parts)
+      end
+      texts[#texts + 1] = label
+    end
+  end
+  return table.concat(texts, ' | ')
 end
 
 local function lenses_on(line)
@@ -181,7 +205,13 @@ local function hover_lines(line, col)
 end
 
 function display()
-  return { hint = hints_on(HOT), heat = heat_on(HOT), heat_percent = heat_percent(HOT), lenses = lenses_on(DEF) }
+  return {
+    hint = hints_on(HOT),
+    hint_held = native_hints_on(HOT),
+    heat = heat_on(HOT),
+    heat_percent = heat_percent(HOT),
+    lenses = lenses_on(DEF),
+  }
 end
 
 -- vim.ui.select stand-in for the next menu: records what is offered and picks the first match

@@ -156,6 +156,11 @@ local function handlers()
       end
       return vim.NIL
     end
+  elseif require('flamelens.inlay').redraws_stale() then
+    h['workspace/inlayHint/refresh'] = function(_, _, ctx)
+      require('flamelens.inlay').refresh_native(ctx.client_id)
+      return vim.NIL
+    end
   end
   if not vim.lsp.handlers['window/showDocument'] then
     h['window/showDocument'] = show_document

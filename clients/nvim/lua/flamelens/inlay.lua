@@ -41,8 +41,9 @@ function M.draw(bufnr, hints)
     end
   end
   for _, line in ipairs(order) do
+    -- 'eol' text already starts one cell after the line's end
     api.nvim_buf_set_extmark(bufnr, M.ns, line, 0, {
-      virt_text = { { ' ' .. vim.trim(table.concat(by_line[line], ' ')), 'FlamelensHint' } },
+      virt_text = { { vim.trim(table.concat(by_line[line], ' ')), 'FlamelensHint' } },
       virt_text_pos = 'eol',
       hl_mode = 'combine',
     })
@@ -83,6 +84,24 @@ end
 function M.refresh_client(client_id)
   for _, bufnr in ipairs(require('flamelens').buffers_of(client_id)) do
     M.refresh(bufnr)
+  end
+end
+
+--- Neovim 0.10 does not redraw a line whose hints change while the document version stays the
+--- same (neovim/neovim#32248, fixed in 0.11): exactly what a refresh after the profile changed
+--- delivers. Enabling hints again starts the buffer from a clean state, and the old hints stay on
+--- screen until the new ones arrive.
+function M.redraws_stale()
+  return M.native() and vim.fn.has('nvim-0.11') == 0
+end
+
+--- `workspace/inlayHint/refresh` on 0.10: the native refresh plus that clean start.
+function M.refresh_native(client_id)
+  for _, bufnr in ipairs(require('flamelens').buffers_of(client_id)) do
+    local ok, enabled = pcall(vim.lsp.inlay_hint.is_enabled, { bufnr = bufnr })
+    if ok and enabled and api.nvim_buf_is_loaded(bufnr) then
+      vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+    end
   end
 end
 
