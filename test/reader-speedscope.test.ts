@@ -7,6 +7,7 @@ import { Profile } from '../server/src/core/model';
 import { detectFormat } from '../server/src/core/readers/index';
 import { SpeedscopeReader } from '../server/src/core/readers/speedscope';
 import { RECORDED, recorded } from './helpers/paths';
+import { tables } from './helpers/tables';
 
 const REAL = readFileSync(recorded('austin3-cpu.speedscope.json'));
 
@@ -421,6 +422,11 @@ describe('speedscope: profile shapes and units', () => {
       expect.stringMatching(/refers to frame 99/),
       expect.stringMatching(/profile "x": 1 samples have no weight/),
     ]);
+    // a sample that is not an array still takes its weight, so the others keep theirs
+    const flat = read({ shared: { frames }, profiles: [{ type: 'sampled', name: 'y', unit: 'none', startValue: 0, endValue: 3, samples: [7, [0], [1]], weights: [100, 2, 3] }] });
+    expect(tables(flat.profile).funcOwn.get('/app/main.py:main')).toBe(2);
+    expect(tables(flat.profile).funcOwn.get('/app/work.py:work')).toBe(3);
+    expect(flat.issues.map((i) => i.message)).toEqual([expect.stringMatching(/profile "y": a sample is a number/)]);
   });
 
   it('a JSON file of another shape is not detected as speedscope', () => {

@@ -44,6 +44,9 @@ const enum R {
   Event,
 }
 
+/** Stands for a sample that is not an array: an invalid frame index, so the sample is dropped. */
+const BAD_STACK = Int32Array.of(-2);
+
 export class SpeedscopeReader implements ProfileReader, JsonSink {
   readonly format = 'speedscope';
   private readonly log = new IssueLog();
@@ -202,7 +205,9 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
         else if (this.curKey === 'frame') this.evFrame = value;
         break;
       case R.Samples:
-        this.note('flat', 'a sample is a number, not an array of frame indices; it was skipped', this.tok.offset);
+        // not a stack: counted as a dropped sample, so later samples still meet their own weights
+        this.note('flat', `profile ${this.label(this.ps!)}: a sample is a number, not an array of frame indices; it was skipped`, this.tok.offset);
+        this.stack(this.ps!, BAD_STACK, 1);
         break;
     }
   }
@@ -372,8 +377,11 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   // ---- sampled ----
 
   private endStack(ps: ProfileState): void {
-    const ints = this.tok.ints;
-    const n = this.tok.intCount;
+    this.stack(ps, this.tok.ints, this.tok.intCount);
+  }
+
+  /** A sample's frame indices ints[0, n): resolved now, or kept until the profile can be. */
+  private stack(ps: ProfileState, ints: Int32Array, n: number): void {
     if (this.tryResolve(ps)) {
       this.sample(ps, ints, 0, n);
       return;
@@ -398,7 +406,8 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
         const f = a[off + i];
         if (f < 0 || f >= known) {
           node = -1;
-          this.note('badframe', `profile ${this.label(ps)}: a sample refers to frame ${f}, which shared.frames does not have; the sample was skipped`, this.tok.offset);
+          if (f === -2) break; // BAD_STACK, already reported
+          this.note('badframe', `profile ${this.label(ps)}: a sample refers to frame ${f < 0 ? '(not a frame index)' : f}, which shared.frames does not have; the sample was skipped`, this.tok.offset);
           break;
         }
         ids[i] = this.frameIds.a[f];
