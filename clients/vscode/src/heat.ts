@@ -37,6 +37,10 @@ export class LineHeatPainter implements vscode.Disposable {
   update(params: LineHeatParams): void {
     // Normalise through Uri so that the server's spelling (e.g. escaped characters) matches VS Code's.
     const key = vscode.Uri.parse(params.uri).toString();
+    // Heat computed for an older version arrives after an edit: VS Code has already moved the
+    // current tint with the text, and the server sends fresh heat for the new version.
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+    if (doc && params.version !== undefined && params.version < doc.version) return;
     if (params.lines.length === 0) this.byUri.delete(key);
     else this.byUri.set(key, params.lines);
     for (const editor of vscode.window.visibleTextEditors) {

@@ -23,7 +23,8 @@ export class StatusItem implements vscode.Disposable {
     }
     const parts = [path.basename(s.profile)];
     if (s.metricLabel ?? s.metric) parts.push((s.metricLabel ?? s.metric) as string);
-    if (s.samples !== undefined) parts.push(`${s.samples.toLocaleString('en-US')} samples`);
+    if (s.loading && !s.samples) parts.push('loading…');
+    else if (s.samples !== undefined) parts.push(`${s.samples.toLocaleString('en-US')} samples`);
     this.item.text = `${icon} ${parts.join(' · ')}`;
     const tip = new vscode.MarkdownString();
     tip.appendText(`flamelens: ${s.profile}\n\n`);

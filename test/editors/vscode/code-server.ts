@@ -139,3 +139,45 @@ export async function waitForText(page: Page, selector: string, text: string | R
   );
   return (await handle.jsonValue()) as string;
 }
+
+/** Resolves once no element matching `selector` has text containing `text`. */
+export async function waitForNoText(page: Page, selector: string, text: string, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(
+    ([sel, t]) => !Array.from(document.querySelectorAll(sel)).some((e) => e.innerText.replace(/\u00a0/g, ' ').includes(t)),
+    [selector, text] as const,
+    { timeout },
+  );
+}
+
+/** Runs a palette command by its title (as contributed: "category: title"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Escape'); // close a hover or a leftover quick input first
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await quickPick(page, title);
+}
+
+/**
+ * Waits for the QuickPick row whose label is exactly `label` (or, with `partial`, contains it),
+ * returns the row's whole text (label, description, detail) and clicks it unless `accept` is false.
+ */
+export async function quickPick(page: Page, label: string, { partial = false, accept = true } = {}): Promise<string> {
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  const clean = (s: string) => s.replace(/\u00a0/g, ' ').trim();
+  const handle = await page.waitForFunction(
+    ([l, p]) => {
+      const rows = Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row'));
+      const label = (e: { innerText: string }) => e.innerText.replace(/\u00a0/g, ' ').split('\n')[0].trim();
+      const i = rows.findIndex((e) => (p ? label(e).includes(l) : label(e) === l));
+      return i >= 0 ? i + 1 : false; // 1-based: waitForFunction waits for a truthy value
+    },
+    [label, partial] as const,
+    { timeout: 30_000 },
+  );
+  const row = rows.nth(((await handle.jsonValue()) as number) - 1);
+  const shown = clean(await row.innerText());
+  if (accept) await row.click();
+  return shown;
+}

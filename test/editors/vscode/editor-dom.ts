@@ -15,11 +15,18 @@ interface Rect {
 interface El {
   innerText: string;
   className: string;
+  style: { background: string };
   children: ArrayLike<El>;
+  appendChild(e: El): void;
+  remove(): void;
   getBoundingClientRect(): Rect;
   querySelectorAll(selector: string): ArrayLike<El>;
 }
-declare const document: { querySelectorAll(selector: string): ArrayLike<El> };
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<El>;
+  querySelector(selector: string): El | null;
+  createElement(tag: string): El;
+};
 declare function getComputedStyle(e: El): { backgroundColor: string };
 
 /** The screen top of line `n` (1-based) in the visible editor, or null when it is not rendered. */
@@ -42,6 +49,21 @@ export async function lineText(page: Page, n: number): Promise<string> {
   });
 }
 
+/** Waits until line `n` shows `text` (inlay hints included) and returns the line. */
+export async function waitForLine(page: Page, n: number, text: string, timeout = 30_000): Promise<string> {
+  const probe = (lineTop: (n: number) => number | null, [n, text]: [number, string]) => {
+    const top = lineTop(n);
+    if (top === null) return false;
+    const line = Array.from(document.querySelectorAll('.monaco-editor .view-lines .view-line')).find(
+      (e) => Math.abs(Math.round(e.getBoundingClientRect().top) - top) <= 1,
+    );
+    const shown = (line?.innerText ?? '').replace(/\u00a0/g, ' ');
+    return shown.includes(text) ? shown : false;
+  };
+  const handle = await page.waitForFunction(source(probe, [n, text]), undefined, { timeout });
+  return (await handle.jsonValue()) as string;
+}
+
 /** Box of the first non-blank token of line `n` (to hover it). */
 export async function lineBox(page: Page, n: number): Promise<Rect | null> {
   return inPage(page, n, (lineTop, n) => {
@@ -57,43 +79,73 @@ export async function lineBox(page: Page, n: number): Promise<Rect | null> {
   });
 }
 
-/** Text of the code lens row directly above line `n` ('' when there is none). */
-export async function lensAboveLine(page: Page, n: number): Promise<string> {
-  return inPage(page, n, (lineTop, n) => {
-      const top = lineTop(n);
-      if (top === null) return '';
-      // The lens sits in a view zone just above its line: the closest one whose bottom is at or above the line's top.
-      const lenses = Array.from(document.querySelectorAll('.monaco-editor .codelens-decoration'))
-        .map((e) => ({ text: e.innerText.replace(/\u00a0/g, ' '), bottom: e.getBoundingClientRect().bottom }))
-        .filter((l) => l.bottom <= top + 2)
-        .sort((a, b) => b.bottom - a.bottom);
-      return lenses.length > 0 && top - lenses[0].bottom < 40 ? lenses[0].text : '';
-  });
-}
-
-/** Background colour of the whole-line decorations on line `n` ('' when it has none). */
-export async function heatOnLine(page: Page, n: number): Promise<string> {
-  return inPage(page, n, (lineTop, n) => {
-      const top = lineTop(n);
-      if (top === null) return '';
-      const overlay = Array.from(document.querySelectorAll('.monaco-editor .view-overlays > div')).find(
-        (e) => Math.abs(Math.round(e.getBoundingClientRect().top) - top) <= 1,
-      );
-      if (!overlay) return '';
-      // Monaco's own overlays (current line, selection) carry these classes; decorations get generated ones.
-      const own = /current-line|selected-text|cslr|cigr|cigra|core-guide/;
-      const colours = Array.from(overlay.children)
-        .filter((c) => !own.test(c.className))
-        .map((c) => getComputedStyle(c).backgroundColor)
-        .filter((c) => c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent');
-      return colours.join(' ');
-  });
+/**
+ * Waits until the code lens row directly above line `n` contains `text`, and returns that row.
+ * (A lens widget can be drawn a moment before its view zone pushes the line down.)
+ */
+export async function lensAboveLine(page: Page, n: number, text: string, timeout = 30_000): Promise<string> {
+  const find = (lineTop: (n: number) => number | null, [n, text]: [number, string]) => {
+    const top = lineTop(n);
+    if (top === null) return false;
+    // The lens sits in a view zone just above its line: the closest one whose bottom is at or above the line's top.
+    const lenses = Array.from(document.querySelectorAll('.monaco-editor .codelens-decoration'))
+      .map((e) => ({ text: e.innerText.replace(/\u00a0/g, ' '), bottom: e.getBoundingClientRect().bottom }))
+      .filter((l) => l.bottom <= top + 2)
+      .sort((a, b) => b.bottom - a.bottom);
+    return lenses.length > 0 && top - lenses[0].bottom < 40 && lenses[0].text.includes(text) ? lenses[0].text : false;
+  };
+  const handle = await page.waitForFunction(source(find, [n, text]), undefined, { timeout });
+  return (await handle.jsonValue()) as string;
 }
 
 /**
- * Runs `fn(lineTop, arg)` in the page. Sent as source text (evaluated by the debugger protocol,
- * not by the page), so that both functions travel and the workbench's CSP does not apply.
+ * Which heat colour (1..4, `flamelens.lineHeat1..4`) tints line `n`; 0 when none does. The theme
+ * colours are resolved by probing elements styled with their CSS variables, so the answer does
+ * not depend on the theme or on Monaco's own overlays (current line, selection highlights).
+ */
+export async function heatOnLine(page: Page, n: number): Promise<number> {
+  return (await page.evaluate(heatSource(n))) as number;
+}
+
+/** Waits until line `n` is tinted (`tinted` true) or not tinted by a flamelens heat colour. */
+export async function waitForHeat(page: Page, n: number, tinted: boolean, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(`${heatSource(n)} ${tinted ? '> 0' : '=== 0'}`, undefined, { timeout });
+}
+
+function heatSource(n: number): string {
+  return source((lineTop, n) => {
+    const top = lineTop(n);
+    if (top === null) return 0;
+    const host = document.querySelector('.monaco-workbench');
+    if (!host) return 0;
+    const probes = [1, 2, 3, 4].map((i) => {
+      const probe = document.createElement('div');
+      probe.style.background = `var(--vscode-flamelens-lineHeat${i})`;
+      host.appendChild(probe);
+      const colour = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      return colour;
+    });
+    const overlay = Array.from(document.querySelectorAll('.monaco-editor .view-overlays > div')).find(
+      (e) => Math.abs(Math.round(e.getBoundingClientRect().top) - top) <= 1,
+    );
+    if (!overlay) return 0;
+    for (const c of Array.from(overlay.children)) {
+      const i = probes.indexOf(getComputedStyle(c).backgroundColor);
+      if (i >= 0 && probes[i] !== 'rgba(0, 0, 0, 0)') return i + 1;
+    }
+    return 0;
+  }, n);
+}
+
+/**
+ * Runs `fn(lineTop, arg)` in the page. Sent as source text so that both functions travel
+ * together (the page is opened with bypassCSP, so the workbench's CSP does not get in the way).
  */
 async function inPage<A, R>(page: Page, arg: A, fn: (top: typeof lineTop, arg: A) => R): Promise<R> {
-  return (await page.evaluate(`(${fn.toString()})(${lineTop.toString()}, ${JSON.stringify(arg)})`)) as R;
+  return (await page.evaluate(source(fn, arg))) as R;
+}
+
+function source<A, R>(fn: (top: typeof lineTop, arg: A) => R, arg: A): string {
+  return `(${fn.toString()})(${lineTop.toString()}, ${JSON.stringify(arg)})`;
 }
