@@ -212,9 +212,12 @@ describe('collapsed: streaming', () => {
     );
   });
 
-  it('truncated at many offsets: never throws, says where, keeps the complete lines', () => {
-    for (let cut = 1; cut < SRCLINE.length; cut += 4999) {
-      const part = SRCLINE.subarray(0, cut);
+  it.each([
+    ['perf-c.folded', FOLDED, 37],
+    ['perf-c-srcline.folded', SRCLINE, 4999],
+  ])('%s truncated at many offsets: never throws, says where, keeps the complete lines', (_name, bytes, step) => {
+    for (let cut = 1; cut < bytes.length; cut += step) {
+      const part = bytes.subarray(0, cut);
       const r = read(part);
       const text = part.toString('utf8');
       const lastNl = text.lastIndexOf('\n');
