@@ -5,7 +5,8 @@
  * (peak RSS then belongs to one reader and one file).
  *
  * Environment: FLAMELENS_BENCH_MB (Austin text sizes, default "200,1000"); FLAMELENS_BENCH_OTHER_MB
- * (collapsed, perf script and speedscope sizes, default 200; pprof and .cpuprofile get a quarter);
+ * (collapsed, perf script and speedscope sizes, default 200; .cpuprofile gets a quarter);
+ * FLAMELENS_BENCH_PPROF_MB (the synthetic pprof, default a tenth: pprof-format decodes slowly);
  * FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB (an extra speedscope input past V8's ~512 MB string limit,
  * off by default); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file>
  * also writes every figure as JSON.
@@ -107,7 +108,7 @@ async function austinJobs(dir: string, sizes: number[]): Promise<Job[]> {
   return jobs;
 }
 
-async function otherJobs(dir: string, mb: number, speedscopeBig: number): Promise<Job[]> {
+async function otherJobs(dir: string, mb: number, pprofMb: number, speedscopeBig: number): Promise<Job[]> {
   const jobs: Job[] = [
     { label: `collapsed (perf-c-srcline) ${mb} MB`, input: await collapsed(dir, rec('perf-c-srcline.folded'), mb * 1e6) },
     { label: `perf script (dwarf, srcline) ${mb} MB`, input: await perfScript(dir, rec('perf-c-dwarf-srcline.perf.txt'), mb * 1e6) },
@@ -119,7 +120,7 @@ async function otherJobs(dir: string, mb: number, speedscopeBig: number): Promis
   const quarter = Math.max(1, Math.round(mb / 4));
   jobs.push(
     { label: `.cpuprofile (node-cpu) ${quarter} MB`, input: await cpuprofile(dir, rec('node-cpu.cpuprofile'), quarter * 1e6) },
-    { label: `pprof (austin3-cpu samples) ${quarter} MB`, input: await pprof(dir, rec('austin3-cpu.pprof'), quarter * 1e6) },
+    { label: `pprof (austin3-cpu samples) ${pprofMb} MB`, input: await pprof(dir, rec('austin3-cpu.pprof'), pprofMb * 1e6) },
   );
   // the real whole-message files as recorded, read many times in one process (about 20 MB in all)
   const small = (label: string, path: string, bytes: number, samples: number, unit?: string): Job => ({
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const sizes = (process.env.FLAMELENS_BENCH_MB ?? '200,1000').split(',').map(Number);
   const otherMb = Number(process.env.FLAMELENS_BENCH_OTHER_MB ?? Math.min(200, sizes[0]));
+  const pprofMb = Number(process.env.FLAMELENS_BENCH_PPROF_MB ?? Math.max(1, Math.round(otherMb / 10)));
   const speedscopeBig = Number(process.env.FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB ?? 0);
   const dir = join(tmpdir(), 'flamelens-bench');
   mkdirSync(dir, { recursive: true });
@@ -188,13 +190,18 @@ async function main(): Promise<void> {
     console.log(`MOJO v3 / text, samples per second (${textMb} MB text): x${(sps(`mojo v3, samples of ${textMb} MB`) / sps(`austin text ${mb} MB, repeated`)).toFixed(2)}`);
   }
 
-  runAll('Other formats (each built from a real recording; see docs/performance.md)', await otherJobs(dir, otherMb, speedscopeBig), rows);
+  runAll('Other formats (each built from a real recording; see docs/performance.md)', await otherJobs(dir, otherMb, pprofMb, speedscopeBig), rows);
 
   let lsp: (LspLatencyResult & { maxRssMiB: number }) | undefined;
   if (process.env.FLAMELENS_BENCH_LSP !== '0') {
     const profile = rows.filter((x) => x.label.includes('repeated stacks')).pop()!.input;
-    lsp = JSON.parse(child(['--lsp', profile.path, join(FIXTURES, 'workloads')]));
-    printLsp(lsp!, profile);
+    try {
+      lsp = JSON.parse(child(['--lsp', profile.path, join(FIXTURES, 'workloads')]));
+      printLsp(lsp!, profile);
+    } catch (e) {
+      // the reader figures above stand on their own; say what failed instead of losing them
+      console.log(`\nLanguage server latency: failed (${(e as Error).message.split('\n')[0]})`);
+    }
   } else {
     console.log('\nLanguage server latency: skipped (FLAMELENS_BENCH_LSP=0)');
   }
