@@ -1,6 +1,7 @@
 #!/bin/sh
 # setup-nvim.sh - install the two Neovim versions the editor tests run against, idempotently:
-#   - Debian's neovim package (0.7.2 on Debian 12) at /usr/bin/nvim, when `nvim` is missing;
+#   - Debian's neovim package (0.7.2 on Debian 12) at /usr/bin/nvim, when `nvim` is missing,
+#     and tmux, when missing;
 #   - Neovim 0.10.4 from Debian 13 packages, unpacked privately into .cache/nvim010 (with its own
 #     glibc and ld.so, so the system's apt sources are never touched), when missing.
 # Prints the two binary paths. Needs root for apt-get and a reachable Debian mirror.
@@ -17,6 +18,8 @@ apt_install() {
 }
 
 command -v nvim >/dev/null 2>&1 || apt_install neovim
+# the terminal tests run Neovim's TUI in a tmux pane and read the screen back
+command -v tmux >/dev/null 2>&1 || apt_install tmux
 
 if ! "$DEST/nvim" --version >/dev/null 2>&1; then
   command -v patchelf >/dev/null 2>&1 || apt_install patchelf

@@ -4,12 +4,14 @@
 // reads back what Neovim displays (extmarks, vim.lsp.inlay_hint.get(), code lenses, the hover float,
 // the quickfix list), drives :Flamelens, and writes a JSON report that this file checks against
 // numbers worked out here from the raw recording.
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recorded, WORKLOADS } from '../helpers/paths';
+import { parseScreen, type Row, rowText, screenHtml } from './nvim/terminal';
 
 const REPO = resolve(__dirname, '..', '..');
 const PLUGIN = join(REPO, 'clients', 'nvim');
@@ -144,8 +146,9 @@ afterAll(() => {
   if (!process.env.FLAMELENS_KEEP) for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the probe in a fresh workspace; resolves when Neovim has exited and written its report. */
-async function runProbe(bin: string, install: string): Promise<{ report: Report; output: string; workspace: string }> {
+/** A fresh temporary tree: the workspace (sources, the recording, an older second one), XDG dirs,
+ * and for `pack` a start package that is a symlink to clients/nvim. */
+function makeWorkspace(install: string) {
   const dir = mkdtempSync(join(tmpdir(), 'flamelens-nvim-'));
   temps.push(dir);
   const workspace = join(dir, 'workspace');
@@ -162,6 +165,20 @@ async function runProbe(bin: string, install: string): Promise<{ report: Report;
     mkdirSync(join(pack, 'pack', 'flamelens', 'start'), { recursive: true });
     symlinkSync(PLUGIN, join(pack, 'pack', 'flamelens', 'start', 'flamelens'));
   }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    XDG_CONFIG_HOME: join(xdg, 'config'),
+    XDG_DATA_HOME: join(xdg, 'data'),
+    XDG_STATE_HOME: join(xdg, 'state'),
+    XDG_CACHE_HOME: join(xdg, 'cache'),
+    ...(install === 'pack' ? { FLAMELENS_PACKPATH: pack } : { FLAMELENS_PLUGIN: PLUGIN }),
+  };
+  return { dir, workspace, env };
+}
+
+/** Runs the probe in a fresh workspace; resolves when Neovim has exited and written its report. */
+async function runProbe(bin: string, install: string): Promise<{ report: Report; output: string; workspace: string }> {
+  const { dir, workspace, env } = makeWorkspace(install);
   const reportFile = join(dir, 'report.json');
   const expect = {
     hint_cpu: shown(cpu.line28),
@@ -180,12 +197,7 @@ async function runProbe(bin: string, install: string): Promise<{ report: Report;
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env,
-      XDG_CONFIG_HOME: join(xdg, 'config'),
-      XDG_DATA_HOME: join(xdg, 'data'),
-      XDG_STATE_HOME: join(xdg, 'state'),
-      XDG_CACHE_HOME: join(xdg, 'cache'),
-      ...(install === 'pack' ? { FLAMELENS_PACKPATH: pack } : { FLAMELENS_PLUGIN: PLUGIN }),
+      ...env,
       FLAMELENS_REPORT: reportFile,
       FLAMELENS_EXPECT: JSON.stringify(expect),
       FLAMELENS_WAIT_MS: process.env.FLAMELENS_WAIT_MS ?? '15000',
@@ -310,4 +322,81 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(health).toContain(`active: ${join(workspace, PROFILE)}`);
     });
   }
+});
+
+// ---- the real terminal -------------------------------------------------------------------------
+// Neovim with its TUI in a tmux pane: what the user sees, read back with `capture-pane`. Headless
+// runs cannot show everything (Neovim 0.10 held fresh inlay hints it never drew, which only a real
+// screen made visible). tmux comes with scripts/setup-nvim.sh; a PNG of each screen is written to
+// test/output/nvim/ when Chromium is installed.
+
+const run = promisify(execFile);
+const onPath = (cmd: string) => (process.env.PATH ?? '').split(':').some((d) => existsSync(join(d, cmd)));
+const HAS_TMUX = onPath('tmux');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const OUTPUT = join(REPO, 'test', 'output', 'nvim');
+// heat.lua's tints for a dark 'background' (the default), FlamelensHeat1..5
+const DARK_HEAT = ['#2a2220', '#372521', '#462821', '#572b20', '#6a2e1d'];
+
+/** The first background colour on a row (where the line's text starts). */
+const rowBackground = (row: Row) => row.find((s) => s.text.trim() !== '')?.bg;
+
+describe('Neovim plugin in a real terminal (tmux)', () => {
+  NEOVIMS.forEach((nvim, index) => {
+    const ready = nvim.installed && HAS_TMUX;
+    it.skipIf(!ready)(`${nvim.name}: the screen${ready ? '' : ' [needs tmux and this Neovim: run scripts/setup-nvim.sh]'}`, async () => {
+      const { workspace, env } = makeWorkspace(nvim.install);
+      const tmux = (...args: string[]) => run('tmux', ['-L', `flamelens-nvim-${process.pid}-${index}`, '-f', '/dev/null', ...args], { env });
+      const screen = async () => parseScreen((await tmux('capture-pane', '-e', '-p', '-N', '-t', 'nvim')).stdout);
+      // A terminal tells nobody when text was drawn: poll the screen until it shows what is expected.
+      const until = async (what: string, ok: (rows: Row[]) => boolean): Promise<Row[]> => {
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const rows = await screen();
+          if (ok(rows)) return rows;
+          if (Date.now() > deadline) throw new Error(`the screen never showed ${what}:\n${rows.map(rowText).join('\n')}`);
+          await new Promise((done) => setTimeout(done, 100));
+        }
+      };
+      const nvimCmd = `${nvim.bin} --clean -u ${join(PROBE_DIR, 'init.lua')} --cmd 'set termguicolors' shop/pricing.py`;
+      await tmux('new-session', '-d', '-s', 'nvim', '-x', '120', '-y', '45', '-c', workspace, nvimCmd);
+      try {
+        const first = await until(`the ${shown(cpu.line28)} hint on line 28 and the lens on line 25`, (rows) =>
+          rowText(rows[27]).includes(`factor ${shown(cpu.line28)}`) && rowText(rows[24]).includes(shown(cpu.lineTotal)));
+        expect(rowText(first[27])).toMatch(/^ {8}total \+= item\.unit_price \* factor +\d+\.\d% · own \d+\.\d%/);
+        expect(rowText(first[24])).toMatch(/^def line_total\(item, factor\):.*callers: best_discount/);
+        // line heat: line 28 carries one of the tints, the module docstring none
+        expect(DARK_HEAT).toContain(rowBackground(first[27]));
+        expect(DARK_HEAT).not.toContain(rowBackground(first[0]));
+        save(`screen-${nvim.version.source.replace(/\W/g, '')}-cpu`, first);
+
+        // a refresh-driven change must reach the screen too (0.10 alone would keep the old hint)
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens metric samples', 'Enter');
+        const samples = await until(`the ${shown(count.line28)} hint after :Flamelens metric samples`, (rows) =>
+          rowText(rows[27]).includes(`factor ${shown(count.line28)}`) && rowText(rows[24]).includes(shown(count.lineTotal)));
+        save(`screen-${nvim.version.source.replace(/\W/g, '')}-samples`, samples);
+
+        await tmux('send-keys', '-t', 'nvim', ':qa!', 'Enter');
+      } finally {
+        await tmux('kill-server').catch(() => undefined);
+      }
+    });
+  });
+});
+
+/** Keeps a screen as text; the PNG of all of them is made once, after the tests (test output only). */
+const screens: { name: string; rows: Row[] }[] = [];
+function save(name: string, rows: Row[]): void {
+  mkdirSync(OUTPUT, { recursive: true });
+  writeFileSync(join(OUTPUT, `${name}.txt`), rows.map(rowText).join('\n'));
+  screens.push({ name, rows });
+}
+
+afterAll(() => {
+  if (!CHROMIUM || screens.length === 0) return;
+  const html = join(OUTPUT, 'screens.html');
+  writeFileSync(html, screens.map((s) => `<h3 style="font-family:sans-serif;color:#ccc;background:#000;margin:0;padding:4px">${s.name}</h3>${screenHtml(s.rows)}`).join(''));
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars'];
+  const size = `--window-size=1150,${screens.length * 900}`;
+  spawnSync(CHROMIUM, [...flags, size, `--screenshot=${join(OUTPUT, 'screens.png')}`, `file://${html}`], { stdio: 'ignore', timeout: 60_000 });
 });
