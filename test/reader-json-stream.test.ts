@@ -12,7 +12,8 @@ class Builder implements JsonSink {
     const top = this.stack[this.stack.length - 1];
     if (!top) this.value = v;
     else if (Array.isArray(top.c)) top.c.push(v);
-    else top.c[top.key!] = v;
+    // an own property even for a key like `__proto__`, as JSON.parse makes it
+    else Object.defineProperty(top.c, top.key!, { value: v, enumerable: true, writable: true, configurable: true });
   }
   startObject(): void {
     const o = {};
