@@ -13,6 +13,7 @@ export function capabilities(): ServerCapabilities {
     codeLensProvider: { resolveProvider: false },
     hoverProvider: true,
     executeCommandProvider: { commands: Object.values(Commands) },
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
 }
 
@@ -23,6 +24,7 @@ export interface ClientFeatures {
   configuration: boolean;
   workDoneProgress: boolean;
   showDocument: boolean;
+  workspaceFolders: boolean;
 }
 
 export function clientFeatures(c: ClientCapabilities | undefined): ClientFeatures {
@@ -32,5 +34,6 @@ export function clientFeatures(c: ClientCapabilities | undefined): ClientFeature
     configuration: c?.workspace?.configuration === true,
     workDoneProgress: c?.window?.workDoneProgress === true,
     showDocument: c?.window?.showDocument?.support === true,
+    workspaceFolders: c?.workspace?.workspaceFolders === true,
   };
 }

@@ -9,7 +9,11 @@ import { FlamelensServer } from './server';
 export function serve(connection: Connection): FlamelensServer {
   const server = new FlamelensServer(new ConnectionLspClient(connection));
   connection.onInitialize(server.initialize.bind(server));
-  connection.onInitialized(server.initialized.bind(server));
+  connection.onInitialized(() => {
+    // only after initialize: the library wires folder notifications to clients that declared them
+    if (server.clientSendsFolderChanges) connection.workspace.onDidChangeWorkspaceFolders(server.didChangeWorkspaceFolders.bind(server));
+    return server.initialized();
+  });
   connection.onShutdown(server.shutdown.bind(server));
   connection.onDidChangeConfiguration(server.didChangeConfiguration.bind(server));
   connection.onDidOpenTextDocument(server.didOpenTextDocument.bind(server));

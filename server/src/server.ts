@@ -25,6 +25,7 @@ import {
   type InlayHintParams,
   LSPErrorCodes,
   ResponseError,
+  type WorkspaceFoldersChangeEvent,
 } from 'vscode-languageserver/node';
 import { capabilities, clientFeatures, type ClientFeatures } from './capabilities';
 import type { Scope } from './core/model';
@@ -105,6 +106,18 @@ export class FlamelensServer implements CommandHost {
     await this.pullSettings();
     this.started = true;
     this.workspace.start();
+  }
+
+  get clientSendsFolderChanges(): boolean {
+    return this.features.workspaceFolders;
+  }
+
+  didChangeWorkspaceFolders(event: WorkspaceFoldersChangeEvent): void {
+    const removed = new Set(event.removed.map((f) => uriToPath(f.uri)));
+    const added = event.added.map((f) => uriToPath(f.uri)).filter((f): f is string => !!f);
+    const folders = [...this.workspace.folders.filter((f) => !removed.has(f)), ...added.map((f) => nodePath.resolve(f))];
+    this.workspace.setFolders(folders);
+    if (this.started) this.workspace.start();
   }
 
   async shutdown(): Promise<void> {

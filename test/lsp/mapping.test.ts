@@ -1,12 +1,13 @@
 // From recorded paths to the user's files: suffix matching, path mappings, files outside the
 // workspace, definitions found in the source or not at all, threads, and progress for big files.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recorded, WORKLOADS } from '../helpers/paths';
-import { hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import type { StatusParams } from '../../server/src/protocol';
+import { FULL_CAPABILITIES, hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 
@@ -62,6 +63,27 @@ describe('path mapping', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+});
+
+describe('workspace folders', () => {
+  it('watches a folder added while running and forgets a removed one', async () => {
+    const ws = makeWorkspace({}, { sources: false });
+    ws.write('one/readme.txt', 'nothing here');
+    ws.write('two/cpu.austin', readFileSync(CPU));
+    cpSync(join(WORKLOADS, 'shop'), ws.path('two/shop'), { recursive: true });
+    const caps = { ...FULL_CAPABILITIES, workspace: { ...FULL_CAPABILITIES.workspace, workspaceFolders: true } };
+    c = await TestClient.start(ws, { capabilities: caps, settings: { refreshInterval: 50 }, folders: [ws.path('one')] });
+    await c.waitForNotification<StatusParams>('flamelens/status', (s) => s.profile === null);
+    const two = { uri: pathToFileURL(ws.path('two')).href, name: 'two' };
+    await c.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [two], removed: [] } });
+    await c.ready('cpu.austin');
+    const uri = await c.open('two/shop/pricing.py');
+    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 14\.1%/);
+    const from = c.mark();
+    await c.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [two] } });
+    await c.waitForNotification<StatusParams>('flamelens/status', (s) => s.profile === null, from);
+    expect(await c.inlayHints(uri)).toEqual([]);
   });
 });
 

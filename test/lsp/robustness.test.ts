@@ -170,6 +170,12 @@ describe('capabilities', () => {
             "includeText": false,
           },
         },
+        "workspace": {
+          "workspaceFolders": {
+            "changeNotifications": true,
+            "supported": true,
+          },
+        },
       }
     `);
   });
