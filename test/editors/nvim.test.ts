@@ -324,6 +324,34 @@ describe('Neovim plugin in real headless Neovim', () => {
   }
 });
 
+describe('Neovim plugin without a server', () => {
+  for (const nvim of NEOVIMS) {
+    it.skipIf(!nvim.installed)(`${nvim.name}: one warning, and :checkhealth says why`, async () => {
+      const { dir, workspace, env } = makeWorkspace(nvim.install);
+      const reportFile = join(dir, 'missing.json');
+      const missing = join(dir, 'no-such-flamelens');
+      const args = ['--headless', '--clean', '-u', join(PROBE_DIR, 'init.lua'), '-c', `luafile ${join(PROBE_DIR, 'missing-server.lua')}`, 'shop/pricing.py'];
+      const result = spawnSync(nvim.bin, args, {
+        cwd: workspace,
+        env: { ...env, FLAMELENS_REPORT: reportFile, FLAMELENS_CMD: JSON.stringify([missing, '--stdio']) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+      });
+      expect(existsSync(reportFile), `${result.stdout}${result.stderr}`).toBe(true);
+      const r = JSON.parse(readFileSync(reportFile, 'utf8')) as { notifications: { msg: string }[]; errors: string[]; messages: string[]; clients: number; health: string[] };
+      expect(r.errors).toEqual([]);
+      // three Python buffers opened (the first one at startup, before the probe ran), one warning
+      const said = [...r.messages, ...r.notifications.map((n) => n.msg)].filter((m) => m.includes('flamelens'));
+      expect(said).toEqual([`flamelens: server command not found: ${missing} (see :checkhealth flamelens)`]);
+      expect(r.clients).toBe(0);
+      expect(r.messages.filter((m) => /error|E\d+:/i.test(m))).toEqual([]);
+      const health = r.health.join('\n');
+      expect(health).toMatch(new RegExp(`ERROR:? ${missing} is not executable`));
+      expect(health).toMatch(/no flamelens client is running/);
+    });
+  }
+});
+
 // ---- the real terminal -------------------------------------------------------------------------
 // Neovim with its TUI in a tmux pane: what the user sees, read back with `capture-pane`. Headless
 // runs cannot show everything (Neovim 0.10 held fresh inlay hints it never drew, which only a real

@@ -17,4 +17,6 @@ else
   vim.opt.runtimepath:prepend(assert(os.getenv('FLAMELENS_PLUGIN'), 'FLAMELENS_PLUGIN is not set'))
 end
 vim.lsp.set_log_level('WARN')
-require('flamelens').setup({})
+-- FLAMELENS_CMD (JSON list) replaces the server command, for the missing-server test
+local cmd = os.getenv('FLAMELENS_CMD')
+require('flamelens').setup({ cmd = cmd and vim.fn.json_decode(cmd) or nil })

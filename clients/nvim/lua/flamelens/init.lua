@@ -211,6 +211,17 @@ function M.attach(bufnr)
   if fname == '' or fname:match('^%a[%w+.-]*://') then
     return
   end
+  if vim.fn.executable(cfg.cmd[1]) == 0 then
+    -- once, rather than an error from the LSP client for every buffer opened
+    if not M.warned_missing then
+      M.warned_missing = true
+      vim.notify(
+        'flamelens: server command not found: ' .. cfg.cmd[1] .. ' (see :checkhealth flamelens)',
+        vim.log.levels.WARN
+      )
+    end
+    return
+  end
   local client_cfg = M.client_config(M.find_root(fname, cfg.root_markers))
   if vim.lsp.start then
     return vim.lsp.start(client_cfg, { bufnr = bufnr })
