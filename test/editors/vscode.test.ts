@@ -34,6 +34,9 @@ const SETTINGS = JSON.parse(readFileSync(join(__dirname, 'vscode', 'settings.jso
 const share = austinLineShare(recorded(PROFILE), '/shop/pricing.py', 28);
 const percent = (share.lineTotal / share.total) * 100;
 const expectedPercent = `${percent.toFixed(1)}%`;
+// The same line with the scope narrowed to the main thread (pid = tid = 12701 in this recording).
+const main = austinLineShare(recorded(PROFILE), '/shop/pricing.py', 28, '12701');
+const mainPercent = `${((main.lineTotal / main.total) * 100).toFixed(1)}%`;
 
 // FLAMELENS_TEST_TRACE=1 prints how long each step took; FLAMELENS_KEEP=1 keeps the temporary tree (logs).
 const t0 = Date.now();
@@ -160,6 +163,16 @@ describe('VS Code extension in code-server', () => {
     await waitForText(page, '.monaco-editor .view-line', expectedPercent, 30_000);
     expect(await lineText(page, 28)).toContain(expectedPercent);
     await waitForHeat(page, 28, true);
+  });
+
+  it('Select Scope narrows the numbers to one thread and back', async () => {
+    expect(mainPercent).not.toBe(expectedPercent);
+    await runCommand(page, 'flamelens: Select Scope (Process or Thread)');
+    await quickPick(page, 'thread 12701 (process 12701)');
+    await waitForLine(page, 28, mainPercent);
+    await runCommand(page, 'flamelens: Select Scope (Process or Thread)');
+    expect(await quickPick(page, 'all threads', { partial: true })).toContain('all threads');
+    await waitForLine(page, 28, expectedPercent);
   });
 
   it('Show Callers lists best_discount and opens its call site', async () => {

@@ -11,13 +11,14 @@ export interface LineShare {
   lineOwn: number;
 }
 
-const SAMPLE = /^P\d+;T[^;\s]*(?:;(.*))? (-?\d+)$/s;
+const SAMPLE = /^P\d+;T([^;\s]*)(?:;(.*))? (-?\d+)$/s;
 
 /**
- * Shares of `pathSuffix:line` in an Austin text recording with one metric per sample (cpu/wall mode).
- * A record that a garbage frame name split over several physical lines is joined back.
+ * Shares of `pathSuffix:line` in an Austin text recording with one metric per sample (cpu/wall mode),
+ * over all samples or those of one thread id. A record that a garbage frame name split over
+ * several physical lines is joined back.
  */
-export function austinLineShare(file: string, pathSuffix: string, line: number): LineShare {
+export function austinLineShare(file: string, pathSuffix: string, line: number, tid?: string): LineShare {
   const rows = readFileSync(file, 'utf8').split('\n');
   const out: LineShare = { total: 0, lineTotal: 0, lineOwn: 0 };
   for (let i = 0; i < rows.length; i++) {
@@ -26,10 +27,11 @@ export function austinLineShare(file: string, pathSuffix: string, line: number):
     // A record without its trailing metric continues on the next physical lines.
     for (let j = i + 1; !/ -?\d+$/.test(row) && j < rows.length && j < i + 16; j++, i++) row += '\n' + rows[j];
     const m = SAMPLE.exec(row);
-    if (!m) continue;
-    const value = Number(m[2]);
+    // T<iid>:<tid> in Austin 3.6+, T<tid> before.
+    if (!m || (tid !== undefined && m[1].split(':').pop() !== tid)) continue;
+    const value = Number(m[3]);
     out.total += value;
-    const frames = (m[1] ?? '').split(';').filter((f) => f !== '');
+    const frames = (m[2] ?? '').split(';').filter((f) => f !== '');
     // A frame is file:qualname:line; the file itself may hold colons, so split from the right.
     const at = frames.map((f) => {
       const b = f.lastIndexOf(':');
