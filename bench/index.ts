@@ -8,17 +8,18 @@
  * (collapsed, perf script and speedscope sizes, default 200; .cpuprofile gets a quarter);
  * FLAMELENS_BENCH_PPROF_MB (the synthetic pprof, default a tenth: pprof-format decodes slowly);
  * FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB (an extra speedscope input past V8's ~512 MB string limit,
- * off by default); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file>
- * also writes every figure as JSON.
+ * off by default); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file> and
+ * FLAMELENS_BENCH_MD=<file> also write every figure as JSON / Markdown tables.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measure, measureRepeated, type ChildResult } from './child';
 import { collapsed, cpuprofile, perfScript, pprof, pprofSamples, speedscope } from './format-inputs';
 import { austinText, mojo, type Input } from './inputs';
 import { runLspLatencyBench, type LspLatencyResult } from './lsp-latency';
+import { markdownLsp, markdownTable } from './report';
 
 const ROOT = resolve(__dirname, '..');
 const rec = (name: string) => join(ROOT, 'test', 'fixtures', 'recorded', name);
@@ -37,8 +38,14 @@ interface Row {
   r: ChildResult;
 }
 
+/**
+ * The script the measuring processes run: a private copy of this bundle, because `npm run build`
+ * (run by anyone sharing the checkout) rewrites dist/bench.js while a long bench is under way.
+ */
+let childScript = __filename;
+
 function child(args: string[]): string {
-  const out = execFileSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').pop()!;
 }
 
@@ -122,11 +129,11 @@ async function otherJobs(dir: string, mb: number, pprofMb: number, speedscopeBig
     { label: `.cpuprofile (node-cpu) ${quarter} MB`, input: await cpuprofile(dir, rec('node-cpu.cpuprofile'), quarter * 1e6) },
     { label: `pprof (austin3-cpu samples) ${pprofMb} MB`, input: await pprof(dir, rec('austin3-cpu.pprof'), pprofMb * 1e6) },
   );
-  // the real whole-message files as recorded, read many times in one process (about 20 MB in all)
+  // the real whole-message files as recorded, read many times in one process (about 5 MB in all)
   const small = (label: string, path: string, bytes: number, samples: number, unit?: string): Job => ({
     label,
     input: { name: path.split('/').pop()!, path, bytes, samples, unit },
-    times: Math.max(1, Math.round(20e6 / bytes)),
+    times: Math.max(1, Math.round(5e6 / bytes)),
   });
   const size = (p: string) => statSync(p).size;
   const pstatsPath = join(FIXTURES, 'generated', 'shop-pricing.pstats');
@@ -173,6 +180,9 @@ async function main(): Promise<void> {
   const speedscopeBig = Number(process.env.FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB ?? 0);
   const dir = join(tmpdir(), 'flamelens-bench');
   mkdirSync(dir, { recursive: true });
+  childScript = join(dir, `bench-${process.pid}.js`);
+  copyFileSync(__filename, childScript);
+  process.on('exit', () => rmSync(childScript, { force: true }));
   const machine = `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()})`;
   console.log(`flamelens bench: ${machine}; load average ${load()}; inputs in ${dir}`);
   console.log('Each input is read in a fresh process; "x newline count" = reader time / time to count the newlines of the same bytes in that process.');
@@ -193,8 +203,10 @@ async function main(): Promise<void> {
   runAll('Other formats (each built from a real recording; see docs/performance.md)', await otherJobs(dir, otherMb, pprofMb, speedscopeBig), rows);
 
   let lsp: (LspLatencyResult & { maxRssMiB: number }) | undefined;
+  let lspProfile: Input | undefined;
   if (process.env.FLAMELENS_BENCH_LSP !== '0') {
     const profile = rows.filter((x) => x.label.includes('repeated stacks')).pop()!.input;
+    lspProfile = profile;
     try {
       lsp = JSON.parse(child(['--lsp', profile.path, join(FIXTURES, 'workloads')]));
       printLsp(lsp!, profile);
@@ -210,6 +222,11 @@ async function main(): Promise<void> {
   if (process.env.FLAMELENS_BENCH_JSON) {
     const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), lsp };
     writeFileSync(process.env.FLAMELENS_BENCH_JSON, JSON.stringify(json, null, 2));
+  }
+  if (process.env.FLAMELENS_BENCH_MD) {
+    const md = [`${machine}; load average ${load()} at the end; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`, '', markdownTable(rows)];
+    if (lsp && lspProfile) md.push(markdownLsp(lsp, lspProfile.bytes));
+    writeFileSync(process.env.FLAMELENS_BENCH_MD, md.join('\n'));
   }
 }
 
