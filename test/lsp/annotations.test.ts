@@ -89,3 +89,41 @@ describe('a workspace holding the shop sources and a CPU recording made under /h
     expect(text).toMatch(/line 28:/);
   });
 });
+
+describe('a memory recording', () => {
+  let c: TestClient;
+  let memory: string;
+
+  beforeAll(async () => {
+    const ws = makeWorkspace({ 'mem.austin': readFileSync(recorded('austin3-mem.austin')) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    await c.ready('mem.austin');
+    memory = await c.open('shop/memory.py');
+  });
+  afterAll(() => c.dispose());
+
+  it('shows memory allocated by default, in bytes (answer key: memory.py:7 42.99 %)', async () => {
+    const hint = hintAt(await c.inlayHints(memory), 6);
+    expect(labelOf(hint)).toMatch(/own 43\.0%$/);
+    expect(String(hint!.tooltip)).toMatch(/memory allocated/);
+    expect(String(hint!.tooltip)).toMatch(/MiB/);
+  });
+
+  it('keeps a comprehension\'s name inert in markdown and puts its lens on its line', async () => {
+    const text = hoverText(await c.hover(memory, 15));
+    expect(text).toContain('`blobs.<listcomp>`');
+    expect(text).not.toMatch(/[^`]<listcomp>[^`]/);
+    const lenses = await c.codeLenses(memory);
+    const comp = lenses.find((l) => l.range.start.line === 15 && l.command?.title.includes('shown at its hottest line'));
+    expect(comp, JSON.stringify(lenses.map((l) => [l.range.start.line, l.command?.title]))).toBeDefined();
+    // and blobs itself sits on its def
+    expect(lenses.some((l) => l.range.start.line === 14 && l.command?.command === 'flamelens.showCallers')).toBe(true);
+  });
+
+  it('answers dealloc when asked: memory.py:25 releases 97.45 %', async () => {
+    const from = c.mark();
+    await c.command('flamelens.selectMetric', 'dealloc');
+    await c.waitForRequest('workspace/inlayHint/refresh', from);
+    expect(labelOf(hintAt(await c.inlayHints(memory), 24))).toMatch(/own 97\.[45]%$/);
+  });
+});

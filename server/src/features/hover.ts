@@ -61,7 +61,7 @@ function functionText(a: AnnotatedDocument, anchor: Anchor, stale?: Staleness): 
       return { ...a.view.functionAt(s.funcId), file: key.file, line: key.line, value: s.value };
     });
   const hotLines = [...a.costs.lines]
-    .filter(([, c]) => c.funcId === fn.funcId)
+    .filter(([, c]) => c.funcIds.includes(fn.funcId))
     .sort((x, y) => y[1].total - x[1].total)
     .slice(0, MAX_ITEMS)
     .flatMap(([n, c]) => {

@@ -18,8 +18,10 @@ export interface LineCost {
   total: number;
   /** The profile's line ids for this line (several when several recorded paths map to one file). */
   readonly lineIds: number[];
-  /** A function executing this line (the first seen), -1 when none. */
+  /** The function executing this line: the innermost where several do (a comprehension in its def); -1 when none. */
   funcId: number;
+  /** Every function with frames at this line. */
+  readonly funcIds: number[];
 }
 
 export interface FunctionCost {
@@ -63,7 +65,8 @@ export class ProfileView {
   private readonly lines: number;
   private readonly funcs: number;
   private byFile: Map<string, { lines: number[]; funcs: number[] }> | undefined;
-  private lineFunc: Int32Array | undefined;
+  private lineFuncs: Map<number, number[]> | undefined;
+  private lineEdgeKeys: Set<number> | undefined;
   private local: { gen: number; map: Map<string, string[]> } | undefined;
   private readonly docs = new Map<string, { gen: number; costs: DocumentCosts | undefined }>();
   private callerMap: Map<number, { funcId: number; value: number }[]> | undefined;
@@ -115,13 +118,16 @@ export class ProfileView {
     };
     for (let i = 0; i < this.lines; i++) if (this.agg.lineTotal[i] > 0) slot(p.str(p.lineFile[i])).lines.push(i);
     for (let f = 0; f < this.funcs; f++) if (this.agg.funcTotal[f] > 0 && p.funcKind[f] === 'source') slot(p.str(p.funcFile[f])).funcs.push(f);
-    // line -> a function executing it, from the call sites
-    const lf = new Int32Array(this.lines).fill(-1);
-    for (let s = 0; s < p.siteFunc.length; s++) {
-      const l = p.siteLine[s];
-      if (l < this.lines && lf[l] < 0) lf[l] = p.siteFunc[s];
+    // line -> the functions executing it, from the call sites
+    const lf = new Map<number, number[]>();
+    for (let site = 0; site < p.siteFunc.length; site++) {
+      const l = p.siteLine[site];
+      if (l >= this.lines || !(this.agg.lineTotal[l] > 0)) continue;
+      const list = lf.get(l);
+      if (list) list.push(p.siteFunc[site]);
+      else lf.set(l, [p.siteFunc[site]]);
     }
-    this.lineFunc = lf;
+    this.lineFuncs = lf;
     this.byFile = m;
     return m;
   }
@@ -161,25 +167,26 @@ export class ProfileView {
       for (const id of s.lines) {
         const n = p.lineNo[id];
         if (n <= 0) continue;
+        const fs = this.lineFuncs!.get(id) ?? [];
         const c = lines.get(n);
         if (c) {
           c.own += lineOwn[id];
           c.total += lineTotal[id];
           c.lineIds.push(id);
+          for (const f of fs) if (!c.funcIds.includes(f)) c.funcIds.push(f);
         } else {
-          lines.set(n, { own: lineOwn[id], total: lineTotal[id], lineIds: [id], funcId: this.lineFunc![id] });
+          lines.set(n, { own: lineOwn[id], total: lineTotal[id], lineIds: [id], funcId: -1, funcIds: [...fs] });
         }
       }
       for (const f of s.funcs) funcIds.add(f);
     }
-    // hottest line of each function, from the lines that run in it
+    // hottest line of each function, from the lines it executes
     const hot = new Map<number, { line: number; total: number }>();
     for (const [n, c] of lines) {
-      for (const id of c.lineIds) {
-        const f = this.lineFunc![id];
-        if (f < 0) continue;
+      c.funcId = this.innermost(c);
+      for (const f of c.funcIds) {
         const h = hot.get(f);
-        if (!h || lineTotal[id] > h.total) hot.set(f, { line: n, total: lineTotal[id] });
+        if (!h || c.total > h.total) hot.set(f, { line: n, total: c.total });
       }
     }
     for (const f of funcIds) {
@@ -194,6 +201,14 @@ export class ProfileView {
     }
     functions.sort((a, b) => b.total - a.total || a.funcId - b.funcId);
     return { lines, functions, recorded };
+  }
+
+  /** Of the functions at a line, the one the others call from that line (a comprehension inside its def). */
+  private innermost(c: LineCost): number {
+    if (c.funcIds.length <= 1) return c.funcIds[0] ?? -1;
+    if (!this.lineEdgeKeys) this.lineEdgeKeys = new Set(this.profile.lineEdgeKey);
+    const called = c.funcIds.filter((f) => c.lineIds.some((l) => this.lineEdgeKeys!.has(l * K26 + f)));
+    return called.length > 0 ? called[called.length - 1] : c.funcIds[0];
   }
 
   /** Callers of a function grouped by calling function (once per sample), hottest first. */

@@ -4,6 +4,7 @@
  * path matching. Dependency and virtualenv folders are never entered.
  */
 import { existsSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
 import * as nodePath from 'node:path';
 import type { FSWatcher } from 'chokidar' with { 'resolution-mode': 'import' };
 
@@ -41,6 +42,14 @@ function inBuildDir(folder: string, path: string): boolean {
     .some((s) => BUILD_DIRS.has(s));
 }
 
+/** A home folder or a file system root opened as a workspace is searched only this deep. */
+const SHALLOW_DEPTH = 3;
+
+function isTooBroad(folder: string): boolean {
+  const f = nodePath.resolve(folder);
+  return f === nodePath.parse(f).root || f === nodePath.resolve(homedir());
+}
+
 export class WorkspaceWatcher {
   private watcher: FSWatcher | undefined;
   private closed = false;
@@ -59,7 +68,10 @@ export class WorkspaceWatcher {
     }
     const { watch } = await import('chokidar');
     if (this.closed) return;
+    const broad = this.folders.filter(isTooBroad);
+    if (broad.length > 0) this.events.error(`${broad.join(', ')} is a home folder or a root: searched ${SHALLOW_DEPTH} folders deep only`);
     const w = watch([...this.folders], {
+      ...(broad.length > 0 ? { depth: SHALLOW_DEPTH } : {}),
       ignoreInitial: false,
       persistent: true,
       followSymlinks: false,
