@@ -175,6 +175,14 @@ describe('VS Code extension in code-server', () => {
     await waitForLine(page, 28, expectedPercent);
   });
 
+  it('Select Profile and Select Metric list what the server reports', async () => {
+    await runCommand(page, 'flamelens: Select Profile');
+    expect(await quickPick(page, PROFILE, { partial: true })).toMatch(/austin-text · 5,600 samples/);
+    await runCommand(page, 'flamelens: Select Metric');
+    expect(await quickPick(page, 'CPU time', { partial: true })).toContain('cpu · microseconds');
+    await waitForLine(page, 28, expectedPercent);
+  });
+
   it('Show Callers lists best_discount and opens its call site', async () => {
     // Put the cursor inside line_total (line 26), then ask for its callers.
     const inside = await lineBox(page, 26);

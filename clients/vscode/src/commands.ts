@@ -43,7 +43,7 @@ export function registerCommands(getClient: () => LanguageClient | undefined): v
     }
     const items: Choice<string>[] = profiles.map((p) => ({
       label: `${p.active ? '$(check) ' : ''}${path.basename(p.path)}`,
-      description: `${p.format} · ${p.samples} samples${p.loading ? ' · loading' : ''}`,
+      description: `${p.format} · ${p.samples.toLocaleString('en-US')} samples${p.loading ? ' · loading' : ''}`,
       detail: p.problem ? `${vscode.workspace.asRelativePath(p.path)} · ${p.problem}` : vscode.workspace.asRelativePath(p.path),
       value: p.uri,
     }));
