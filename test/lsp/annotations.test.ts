@@ -72,6 +72,18 @@ describe('a workspace holding the shop sources and a CPU recording made under /h
     expect([33, 38, 41]).toContain(p.selection.start.line);
   });
 
+  it('lets the main lens pick a caller and open its call site', async () => {
+    const lens = (await c.codeLenses(inventory)).find((l) => l.range.start.line === 14 && l.command?.command === 'flamelens.showCallers')!;
+    const from = c.mark();
+    c.pick = (items) => items.find((i) => i.startsWith('Inventory.ship'));
+    const r = await c.command<{ function: string }>(lens.command!.command, ...(lens.command!.arguments ?? []));
+    expect(r.function).toBe('audit');
+    const ask = await c.waitForRequest('window/showMessageRequest', from);
+    expect((ask.params as { message: string }).message).toBe('flamelens: callers of audit');
+    const open = await c.waitForRequest('window/showDocument', from);
+    expect([38, 41]).toContain((open.params as { selection: { start: { line: number } } }).selection.start.line);
+  });
+
   it('names inspect.stack as the callee that dominates inventory.py line 16', async () => {
     const text = hoverText(await c.hover(inventory, 15));
     const calls = text.slice(text.indexOf('Calls from this line'));

@@ -24,7 +24,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
       command: {
         title: lensTitle(a.view.ctx, fn, named, note),
         command: Commands.showCallers,
-        arguments: [a.doc.uri, { line, character: 0 }],
+        arguments: [a.doc.uri, { line, character: 0 }, { pick: true }],
         tooltip:
           anchor.how === 'hottest'
             ? `No definition of ${displayName(fn.name)} was found in this file, so this lens sits on its hottest line.`

@@ -161,7 +161,18 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       const uri = str(args[0]);
       const pos = args[1] as { line?: unknown } | undefined;
       if (!uri || typeof pos?.line !== 'number') return null;
-      return callersAt(host, uri, pos.line);
+      const result = callersAt(host, uri, pos.line);
+      // From a lens ({ pick: true }): let the user choose a caller and open its call site.
+      if (result && (args[2] as { pick?: unknown } | undefined)?.pick === true) {
+        const targets = result.callers.filter((x) => x.uri);
+        if (targets.length > 0) {
+          const labels = targets.map((x) => `${x.name} ${x.percent}% (line ${x.line + 1})`);
+          const choice = await host.ask(`flamelens: callers of ${result.function}`, labels);
+          const t = targets[labels.indexOf(choice ?? '')];
+          if (t) await host.openLocation(t.uri!, t.line);
+        }
+      }
+      return result;
     }
 
     case Commands.openCallSite: {
