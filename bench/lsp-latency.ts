@@ -32,6 +32,8 @@ export interface LspLatencyResult {
   hover: Percentiles;
   /** Longest wait for a hover answered while the profile was being read. */
   hoverWhileLoadingMs: number;
+  /** The same hovers' percentiles (the longest waits are GC pauses of the reader's allocations). */
+  hoverWhileLoading: Percentiles;
   /** Hovers measured while loading, and the time the server took to read the profile. */
   hoversWhileLoading: number;
   loadMs: number;
@@ -217,6 +219,7 @@ export async function runLspLatencyBench(opts: { profilePath: string; sourceDir:
       codeLens: percentiles(lenses),
       hover: percentiles(hovers),
       hoverWhileLoadingMs: round(Math.max(0, ...whileLoading)),
+      hoverWhileLoading: whileLoading.length > 0 ? percentiles(whileLoading) : { p50: 0, p99: 0 },
       hoversWhileLoading: whileLoading.length,
       loadMs: Math.round(loadMs),
       sourceLines: big.lines,
