@@ -96,9 +96,8 @@ describe('VS Code extension in code-server', () => {
 
   it(`shows ${expectedPercent} (the answer key) as the inlay hint of pricing.py line 28`, async () => {
     expect(percent).toBeCloseTo(14.13, 1);
-    await waitForText(page, '.monaco-editor .view-line', expectedPercent);
+    const line28 = await waitForLine(page, 28, expectedPercent, 60_000);
     step('hint shown');
-    const line28 = await lineText(page, 28);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(OUT, 'hint-lens.png') });
     expect(line28).toContain('total += item.unit_price * factor');
