@@ -315,12 +315,19 @@ export class FlamelensServer implements CommandHost {
 
   didOpenTextDocument(params: DidOpenTextDocumentParams): void {
     const t = params.textDocument;
-    const d = this.documents.open(t.uri, t.languageId, t.version, t.text);
-    this.sendLineHeat(d);
+    this.sendLineHeat(this.documents.open(t.uri, t.languageId, t.version, t.text));
   }
 
   didChangeTextDocument(params: DidChangeTextDocumentParams): void {
-    this.documents.change(params.textDocument.uri, params.textDocument.version, params.contentChanges);
+    const { uri, version } = params.textDocument;
+    try {
+      this.documents.change(uri, version, params.contentChanges);
+    } catch (e) {
+      // Better no annotations than annotations on the wrong lines.
+      this.client.log('error', `didChange failed for ${uri}: ${(e as Error).stack ?? e}`);
+      const d = this.documents.get(uri);
+      d?.tracker.invalidate(d.text.lineCount);
+    }
   }
 
   didSaveTextDocument(params: DidSaveTextDocumentParams): void {

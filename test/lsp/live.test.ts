@@ -1,5 +1,5 @@
 // A profile written while the server watches it, and sources edited while annotated.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregate } from '../../server/src/core/aggregate';
 import { formatPercent } from '../../server/src/core/format';
@@ -72,6 +72,21 @@ describe('a profile that grows while it is watched', () => {
     const uri = await c.open('shop/pricing.py');
     // answer key: pricing.py:28 own 5.87 % of wall time
     expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/· own 5\.9%$/);
+  });
+});
+
+describe('a profile deleted while active', () => {
+  it('gives way to the next newest profile', async () => {
+    const ws = makeWorkspace({ 'old.austin': readFileSync(recorded('austin3-wall.austin')) });
+    ws.write('new.austin', readFileSync(CPU));
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    await c.ready('new.austin');
+    const uri = await c.open('shop/pricing.py');
+    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 14\.1%$/);
+    const from = c.mark();
+    unlinkSync(ws.path('new.austin'));
+    await c.ready('old.austin', from);
+    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 5\.9%$/);
   });
 });
 
