@@ -45,6 +45,20 @@ describe('metrics', () => {
     expect(await ownAt28(c, uri)).toBe(bySamples);
   });
 
+  it('starts from the metric preferred in the settings when the profile has it', async () => {
+    const ws = makeWorkspace({ 'full.austin': readFileSync(recorded('austin3-full.austin')) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50, metric: 'wall' } });
+    await c.ready();
+    const uri = await c.open('shop/pricing.py');
+    expect(await ownAt28(c, uri)).toBe('own 10.4%');
+    // a preference the profile cannot satisfy falls back to the format's default
+    const from = c.mark();
+    c.settings = { refreshInterval: 50, metric: 'heap' };
+    await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await c.waitForNotification<StatusParams>('flamelens/status', (s) => s.metric === 'cpu', from);
+    expect(await ownAt28(c, uri)).toBe('own 15.5%');
+  });
+
   it('asks which metric when called without one', async () => {
     const ws = makeWorkspace({ 'full.austin': readFileSync(recorded('austin3-full.austin')) });
     c = await TestClient.start(ws, { settings: { refreshInterval: 50 }, pick: (items) => items.find((i) => i === 'wall time') });

@@ -207,6 +207,7 @@ export class ProfileStore {
       const big = st.size - e.offset >= PROGRESS_MIN_BYTES;
       const progress = big ? await this.host.progress(`flamelens: reading ${baseName(e.path)}`) : undefined;
       const from = e.offset;
+      const t0 = Date.now();
       try {
         while (e.offset < st.size && !this.disposed && e.reader === reader) {
           // a fresh buffer per chunk: readers may keep views of what they were pushed
@@ -229,6 +230,8 @@ export class ProfileStore {
       }
       if (e.reader !== reader) return;
       e.loading = false;
+      const mb = (e.offset - from) / 1048576;
+      this.host.log(from === 0 ? 'info' : 'debug', `${e.path}: read ${mb.toFixed(mb < 10 ? 2 : 0)} MiB${from > 0 ? ' more' : ''} (${reader.format}) in ${Date.now() - t0} ms`);
       if (reader.failed) {
         e.problem = describeIssues(e.path, reader.issues) ?? `${e.path}: reading stopped at byte ${e.offset}`;
         this.report(e);
