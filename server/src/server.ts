@@ -60,6 +60,8 @@ export class FlamelensServer implements CommandHost {
   // what requests are answered from
   private view: ProfileView | undefined;
   private viewKey = '';
+  /** The view's profile run, metric and scope (its key without the profile version). */
+  private viewIdentity = '';
   private baseKey = '';
   private sentKey = '';
   /** While a profile loads, views are rebuilt no more often than 10x the time the last build took. */
@@ -219,11 +221,13 @@ export class FlamelensServer implements CommandHost {
     const scope = this.scopeFor(e);
     const key = `${e.path}\u0000${e.generation}\u0000${p.version}\u0000${metric}\u0000${scope.pid ?? ''}\u0000${scope.thread ?? ''}`;
     if (key === this.viewKey && this.view) return;
-    // A file still loading: keep the current view for a while when building one is costly.
-    const sameRun = this.view?.entry === e && this.viewKey.startsWith(`${e.path}\u0000${e.generation}\u0000`);
+    // A file still loading: keep the current view while a big file is read from its start (requests
+    // must not wait for aggregations of partial data), and for a while when building one is costly.
+    const identity = `${e.path}\u0000${e.generation}\u0000${metric}\u0000${scope.pid ?? ''}\u0000${scope.thread ?? ''}`;
+    const sameRun = this.view?.entry === e && identity === this.viewIdentity;
     const wait = this.viewBuiltAt + 10 * this.viewBuildMs - Date.now();
-    if (sameRun && e.loading && wait > 0) {
-      this.scheduleRefreshIn(wait);
+    if (sameRun && e.loading && (e.bulk || wait > 0)) {
+      if (!e.bulk) this.scheduleRefreshIn(wait);
       return;
     }
     // A new recording: the open files are what it measured, so make their current text the base.
@@ -237,6 +241,7 @@ export class FlamelensServer implements CommandHost {
     this.viewBuiltAt = Date.now();
     this.viewBuildMs = this.viewBuiltAt - t0;
     this.viewKey = key;
+    this.viewIdentity = identity;
   }
 
   /** Refreshes editors now, or at most once per refresh interval (a growing profile). */

@@ -29,6 +29,8 @@ export interface ProfileEntry {
   /** Bytes pushed into the reader. */
   offset: number;
   loading: boolean;
+  /** A big file read from its start: partial views of it are not worth building. */
+  bulk: boolean;
   /** Someone asked for its data: later changes on disk are read as they come. */
   wanted: boolean;
   /** The reader was told the file ended (it may still continue if the file grows). */
@@ -99,6 +101,7 @@ export class ProfileStore {
       format: undefined,
       offset: 0,
       loading: false,
+      bulk: false,
       wanted: false,
       ended: false,
       generation: 0,
@@ -208,6 +211,7 @@ export class ProfileStore {
       const progress = big ? await this.host.progress(`flamelens: reading ${baseName(e.path)}`) : undefined;
       const from = e.offset;
       const t0 = Date.now();
+      e.bulk = big && from === 0;
       try {
         while (e.offset < st.size && !this.disposed && e.reader === reader) {
           // a fresh buffer per chunk: readers may keep views of what they were pushed
@@ -227,6 +231,7 @@ export class ProfileStore {
         }
       } finally {
         progress?.done();
+        e.bulk = false;
       }
       if (e.reader !== reader) return;
       e.loading = false;
