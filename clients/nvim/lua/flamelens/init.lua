@@ -38,6 +38,16 @@ local function merge_settings(base, user)
   return merged
 end
 
+local function resolve(opts)
+  local base = M.default_config()
+  return {
+    cmd = opts.cmd or base.cmd,
+    filetypes = opts.filetypes or base.filetypes,
+    root_markers = opts.root_markers or base.root_markers,
+    settings = merge_settings(base.settings, opts.settings),
+  }
+end
+
 --- Configures the plugin; optional (the defaults work from a checkout with a built server).
 --- opts: cmd, filetypes, root_markers, settings ({ flamelens = {...} }, see docs/configuration.md),
 --- autostart (default true), heat (line heat, default true), inlay_hints (default true),
@@ -47,13 +57,7 @@ function M.setup(opts)
   if type(opts) ~= 'table' then
     error('flamelens.setup: expected a table, got ' .. type(opts), 2)
   end
-  local base = M.default_config()
-  config = {
-    cmd = opts.cmd or base.cmd,
-    filetypes = opts.filetypes or base.filetypes,
-    root_markers = opts.root_markers or base.root_markers,
-    settings = merge_settings(base.settings, opts.settings),
-  }
+  config = resolve(opts)
   options = {
     autostart = opts.autostart ~= false,
     heat = opts.heat ~= false,
@@ -71,15 +75,7 @@ end
 
 --- The resolved configuration (defaults when setup() was never called).
 function M.config()
-  if not config then
-    local base = M.default_config()
-    config = {
-      cmd = base.cmd,
-      filetypes = base.filetypes,
-      root_markers = base.root_markers,
-      settings = merge_settings(base.settings, nil),
-    }
-  end
+  config = config or resolve({})
   return config
 end
 
