@@ -404,6 +404,13 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
           rowText(rows[27]).includes(`factor ${shown(count.line28)}`) && rowText(rows[24]).includes(shown(count.lineTotal)));
         save(`screen-${nvim.version.source.replace(/\W/g, '')}-samples`, samples);
 
+        // typing a line above `def line_total` (InsertLeave, TextChanged as a user fires them)
+        await tmux('send-keys', '-t', 'nvim', ':24', 'Enter', 'o# typed here', 'Escape');
+        const edited = await until('the hint and lens one line lower after typing a line above them', (rows) =>
+          rowText(rows[28]).includes(`factor ${shown(count.line28)}`) && rowText(rows[25]).includes(shown(count.lineTotal)));
+        expect(rowText(edited[24]).trimEnd()).toBe('# typed here');
+        expect(DARK_HEAT).toContain(rowBackground(edited[28]));
+
         await tmux('send-keys', '-t', 'nvim', ':qa!', 'Enter');
       } finally {
         await tmux('kill-server').catch(() => undefined);
