@@ -15,7 +15,7 @@ local palettes = {
     cterm = { 235, 236, 52, 52, 88 },
   },
   light = {
-    gui = { '#fff7ee', '#ffeedb', '#ffe2c4', '#ffd3a8', '#ffc38d' },
+    gui = { '#fcecdc', '#fadfc6', '#f7d0ae', '#f4c096', '#f0ae7c' },
     cterm = { 230, 230, 223, 223, 216 },
   },
 }
