@@ -64,7 +64,7 @@ export interface StoreHost {
 
 /** Formats whose readers produce data while bytes arrive: a growing file is continued, not re-read. */
 const STREAMING = new Set(['austin-text', 'mojo', 'austin-mojo', 'collapsed']);
-const CHUNK = 512 * 1024;
+const CHUNK = 256 * 1024;
 const HEAD_CHECK = 64;
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
