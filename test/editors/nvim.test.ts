@@ -122,6 +122,7 @@ interface Report {
   health: string[];
   completion: { subcommands: string[]; metrics: string[] };
   messages: string[];
+  lens_jump: { line: number; file: string };
   notifications: { msg: string; level: number }[];
   total_ms: number;
   lsp_log_tail?: string[];
@@ -308,6 +309,9 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(`${first.text.split(/\s+/)[0]}:${first.lnum}`).toBe(site);
       expect(first.file).toBe(join(workspace, 'shop', 'pricing.py'));
       expect(near(first.text, share), first.text).toBe(true);
+
+      // running the caller lens `→ best_discount` opens the hottest call site
+      expect(r.lens_jump).toEqual({ line: first.lnum, file: first.file });
 
       // three lines inserted above line 28 move every hint below them down by three
       expect(r.edited.hint).toBe(r.initial.hint);

@@ -362,6 +362,19 @@ local function run()
   vim.cmd('cclose')
   api.nvim_set_current_buf(bufnr)
 
+  -- the caller lens `→ best_discount` opens its call site (window/showDocument from the server)
+  api.nvim_win_set_cursor(0, { DEF + 1, 0 })
+  choose(function(item)
+    local title = item.lens and item.lens.command and item.lens.command.title or ''
+    return vim.startswith(title, '→')
+  end)
+  vim.lsp.codelens.run()
+  wait('the caller lens jumps to the call site', function()
+    return api.nvim_win_get_cursor(0)[1] ~= DEF + 1
+  end)
+  report.lens_jump = { line = api.nvim_win_get_cursor(0)[1], file = api.nvim_buf_get_name(0) }
+  api.nvim_set_current_buf(bufnr)
+
   -- an edit: three lines above the hot line move its hint and heat three lines down.
   -- A -c script blocks the main loop, which is what fires TextChanged, so the probe fires it.
   api.nvim_buf_set_lines(bufnr, HOT - 2, HOT - 2, false, { '    # one', '    # two', '    # three' })
