@@ -6,6 +6,7 @@
 import {
   CodeLensRefreshRequest,
   type Connection,
+  LogMessageNotification,
   MessageType,
   type Range,
   ShowMessageNotification,
@@ -51,19 +52,25 @@ export class ConnectionLspClient implements LspClient {
     this.level = level;
   }
 
+  /** Notifications never throw into feature code, even once the connection is gone (after exit). */
+  private notify(method: string, params: unknown): void {
+    try {
+      void this.connection.sendNotification(method, params).catch(() => undefined);
+    } catch {
+      // disposed connection: nobody to tell
+    }
+  }
+
   log(level: LogLevel, message: string): void {
     if (LEVELS[level] > LEVELS[this.level]) return;
-    const c = this.connection.console;
-    if (level === 'error') c.error(message);
-    else if (level === 'warn') c.warn(message);
-    else if (level === 'info') c.info(message);
-    else c.log(message);
+    const type = level === 'error' ? MessageType.Error : level === 'warn' ? MessageType.Warning : level === 'info' ? MessageType.Info : MessageType.Log;
+    this.notify(LogMessageNotification.method, { type, message });
   }
 
   showMessage(type: 'error' | 'warning' | 'info', message: string): void {
     // A notification, not connection.window.show*Message: those send a request that waits for an answer.
     const t = type === 'error' ? MessageType.Error : type === 'warning' ? MessageType.Warning : MessageType.Info;
-    void this.connection.sendNotification(ShowMessageNotification.type, { type: t, message });
+    this.notify(ShowMessageNotification.method, { type: t, message });
   }
 
   async showMessageRequest(message: string, items: string[]): Promise<string | undefined> {
@@ -106,10 +113,10 @@ export class ConnectionLspClient implements LspClient {
   }
 
   lineHeat(params: LineHeatParams): void {
-    void this.connection.sendNotification(LineHeatNotification, params);
+    this.notify(LineHeatNotification, params);
   }
 
   status(params: StatusParams): void {
-    void this.connection.sendNotification(StatusNotification, params);
+    this.notify(StatusNotification, params);
   }
 }

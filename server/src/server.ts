@@ -46,12 +46,28 @@ import { ProfileWorkspace } from './workspace/profile-workspace';
 
 type Empty<T> = T;
 
+const section = (raw: unknown): Record<string, unknown> | undefined => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  return typeof r.flamelens === 'object' && r.flamelens !== null ? (r.flamelens as Record<string, unknown>) : r;
+};
+
+/** Keys of `over` win; a section that is not an object is passed on as it is (parseSettings reports it). */
+function mergeSections(base: unknown, over: unknown): unknown {
+  const b = section(base);
+  const o = section(over);
+  if (!b) return over;
+  if (over === null || over === undefined) return b;
+  return o ? { ...b, ...o } : over;
+}
+
 export class FlamelensServer implements CommandHost {
   private settings: Settings = defaultSettings();
   private features: ClientFeatures = clientFeatures(undefined);
   readonly documents = new Documents();
   readonly workspace: ProfileWorkspace;
   private started = false;
+  private initOptions: unknown;
   // session state changed by commands
   private pinned: string | undefined;
   private userMetric: string | undefined;
@@ -97,6 +113,7 @@ export class FlamelensServer implements CommandHost {
     const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)) ?? [params.rootUri ? uriToPath(params.rootUri) : (params.rootPath ?? undefined)];
     this.workspace.setFolders(folders.filter((f): f is string => !!f).map((f) => nodePath.resolve(f)));
     if (params.initializationOptions !== undefined && params.initializationOptions !== null) {
+      this.initOptions = params.initializationOptions;
       this.settings = this.parse(params.initializationOptions);
       this.workspace.setMappings(this.settings.pathMappings);
     }
@@ -149,7 +166,9 @@ export class FlamelensServer implements CommandHost {
       }
     }
     if (raw === undefined) return;
-    this.applySettings(this.parse(raw));
+    // initializationOptions stay the base: a client whose configuration has no flamelens section
+    // (Neovim answers null) must not reset what was given at start
+    this.applySettings(this.parse(mergeSections(this.initOptions, raw)));
   }
 
   private applySettings(next: Settings): void {

@@ -108,7 +108,7 @@ export class TestClient {
     readonly ws: Workspace,
     opts: StartOptions,
   ) {
-    this.settings = opts.settings ?? {};
+    this.settings = 'settings' in opts ? opts.settings : {};
     this.pick = opts.pick ?? (() => undefined);
     const record = (kind: Event['kind'], method: string, params: unknown) => {
       const e = { kind, method, params };

@@ -112,6 +112,20 @@ describe('settings', () => {
     expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe('own 14.1%');
     expect(c.events.some((e) => e.method === 'workspace/configuration')).toBe(false);
   });
+
+  it('keeps initializationOptions when workspace/configuration has no flamelens section', async () => {
+    const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
+    c = await TestClient.start(ws, { settings: null, initializationOptions: { flamelens: { hints: 'total', refreshInterval: 50 } } });
+    await c.ready();
+    const uri = await c.open('shop/pricing.py');
+    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe('14.1%');
+    // and configuration values override them key by key
+    c.settings = { hints: 'own' };
+    const from = c.mark();
+    await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await c.waitForRequest('workspace/inlayHint/refresh', from);
+    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe('own 14.1%');
+  });
 });
 
 describe('clients that declare little', () => {
