@@ -8,7 +8,8 @@
  * (collapsed, perf script and speedscope sizes, default 200; .cpuprofile gets a quarter);
  * FLAMELENS_BENCH_PPROF_MB (the synthetic pprof, default a tenth: pprof-format decodes slowly);
  * FLAMELENS_BENCH_SPEEDSCOPE_BIG_MB (an extra speedscope input past V8's ~512 MB string limit,
- * off by default); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file> and
+ * off by default); FLAMELENS_BENCH_RUNS=N measures each input N times and keeps the median
+ * (a shared machine is noisy); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file> and
  * FLAMELENS_BENCH_MD=<file> also write every figure as JSON / Markdown tables.
  */
 import { execFileSync } from 'node:child_process';
@@ -49,8 +50,15 @@ function child(args: string[]): string {
   return out.trim().split('\n').pop()!;
 }
 
+/** Fresh processes per input (FLAMELENS_BENCH_RUNS, default 1); with several, the run of median read time. */
 function runChild(job: Job): ChildResult {
-  return JSON.parse(child(job.times ? ['--child-repeat', job.input.path, String(job.times)] : ['--child', job.input.path])) as ChildResult;
+  const runs = Math.max(1, Number(process.env.FLAMELENS_BENCH_RUNS ?? 1));
+  const results: ChildResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(JSON.parse(child(job.times ? ['--child-repeat', job.input.path, String(job.times)] : ['--child', job.input.path])) as ChildResult);
+  }
+  results.sort((a, b) => a.readMs - b.readMs);
+  return results[(runs - 1) >> 1];
 }
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
