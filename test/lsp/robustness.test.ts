@@ -95,13 +95,21 @@ describe('settings', () => {
     await c.ready();
     const uri = await c.open('shop/pricing.py');
     expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/ · own /);
-    c.settings = { refreshInterval: 50, hints: 'total', threshold: 10 };
+    expect((await c.codeLenses(uri)).length).toBeGreaterThan(0);
+    c.settings = { refreshInterval: 50, hints: 'total', threshold: 10, lenses: false };
     const from = c.mark();
     await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
     await c.waitForRequest('workspace/inlayHint/refresh', from);
     const hints = await c.inlayHints(uri);
     expect(labelOf(hintAt(hints, 27))).toBe('14.1%');
     for (const h of hints) expect(parseFloat(labelOf(h))).toBeGreaterThanOrEqual(10);
+    expect(await c.codeLenses(uri)).toEqual([]);
+    // the same settings again: nothing to redo, no refresh
+    const again = c.mark();
+    await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await c.waitForRequest('workspace/configuration', again);
+    await c.command('flamelens.listProfiles');
+    expect(c.events.slice(again).filter((e) => e.method === 'workspace/inlayHint/refresh')).toEqual([]);
   });
 
   it('accepts settings as initializationOptions from a client without workspace/configuration', async () => {
