@@ -104,6 +104,35 @@ describe('where lenses go', () => {
   });
 });
 
+describe('other formats', () => {
+  it('puts lenses on the definition lines a V8 .cpuprofile records, in a JavaScript file', async () => {
+    const ws = makeWorkspace({ 'p/node-cpu.cpuprofile': readFileSync(recorded('node-cpu.cpuprofile')) }, { sources: false });
+    cpSync(join(WORKLOADS, 'js'), ws.path('js'), { recursive: true });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    await c.ready();
+    const uri = await c.open('js/checkout.js', 'javascript');
+    const text = readFileSync(ws.path('js/checkout.js'), 'utf8').split('\n');
+    const lenses = (await c.codeLenses(uri)).filter((l) => l.command?.command === 'flamelens.showCallers');
+    const named = lenses.filter((l) => !l.command!.title.includes('hottest'));
+    expect(named.length).toBeGreaterThan(3);
+    for (const l of named.filter((x) => x.range.start.line > 0)) expect(text[l.range.start.line]).toMatch(/^function /);
+    expect(lenses.find((l) => text[l.range.start.line].startsWith('function priceCart'))?.command?.title).toMatch(/callers: main 100%/);
+    // checkout.js:17 carries about half of the samples (answer key: 50.28 % of the position ticks)
+    const hint = hintAt(await c.inlayHints(uri), 16);
+    expect(parseFloat(labelOf(hint))).toBeGreaterThan(45);
+  });
+
+  it('reads a MOJO recording: pricing.py:28 own 8.85 %', async () => {
+    const ws = makeWorkspace({ 'cpu.mojo': readFileSync(recorded('austin3-cpu.mojo')) });
+    c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    const s = await c.ready();
+    expect(s.format).toBe('mojo');
+    const uri = await c.open('shop/pricing.py');
+    const own = parseFloat(labelOf(hintAt(await c.inlayHints(uri), 27)).replace(/^.*own /, ''));
+    expect(Math.abs(own - 8.85)).toBeLessThanOrEqual(0.1);
+  });
+});
+
 describe('threads and progress', () => {
   it('splits a hover per thread where several threads ran the line', async () => {
     const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
