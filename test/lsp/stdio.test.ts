@@ -1,10 +1,11 @@
 // The built server spawned the way Neovim runs it: `node dist/flamelens.js --stdio`, JSON-RPC on its
 // stdin/stdout. Every byte it writes to stdout must be protocol.
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProtocolConnection,
   type MessageConnection,
@@ -17,11 +18,18 @@ import { recorded } from '../helpers/paths';
 import { makeWorkspace, type Workspace } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'flamelens.js');
+let BIN = '';
+let binDir = '';
 
 beforeAll(() => {
   execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  // A private copy: another build running meanwhile must not rewrite the bundle under these tests.
+  binDir = mkdtempSync(join(tmpdir(), 'flamelens-bin-'));
+  BIN = join(binDir, 'flamelens.js');
+  copyFileSync(join(ROOT, 'dist', 'flamelens.js'), BIN);
 });
+
+afterAll(() => rmSync(binDir, { recursive: true, force: true }));
 
 interface Spawned {
   proc: ChildProcess;
