@@ -5,7 +5,7 @@
  * view at most once per refresh interval, so requests never pay for re-aggregation.
  */
 import * as nodePath from 'node:path';
-import { Aggregation, aggregate } from '../core/aggregate';
+import { type Aggregation, aggregate } from '../core/aggregate';
 import type { MetricDef, Profile, Scope } from '../core/model';
 import type { PathResolver } from '../core/path-resolver';
 import type { CostContext } from '../core/present';
@@ -70,7 +70,7 @@ export class ProfileView {
   private local: { gen: number; map: Map<string, string[]> } | undefined;
   private readonly docs = new Map<string, { gen: number; costs: DocumentCosts | undefined }>();
   private callerMap: Map<number, { funcId: number; value: number }[]> | undefined;
-  private threadAggs: Aggregation[] | undefined | null;
+  private readonly threadSplits = new Map<string, { label: string; own: number; total: number }[]>();
   private maxLine: number | undefined;
 
   constructor(
@@ -237,27 +237,33 @@ export class ProfileView {
     return this.agg.callers(funcId).filter((c) => c.value > 0 && c.lineId < this.lines);
   }
 
-  /** Own and total of a line per thread of the scope, when the scope has several threads. */
+  /** Own and total of a line per thread of the scope, when the scope has several threads; hottest first. */
   lineThreads(lineIds: readonly number[]): { label: string; own: number; total: number }[] {
-    if (this.threadAggs === undefined) {
-      const ts = this.agg.threads;
-      this.threadAggs = ts.length > 1 && ts.length <= 64 ? ts.map((t) => new Aggregation(this.profile, { thread: t }, this.agg.metric)) : null;
-    }
-    if (!this.threadAggs) return [];
-    const out: { label: string; own: number; total: number }[] = [];
-    for (const a of this.threadAggs) {
-      let own = 0;
-      let total = 0;
-      for (const id of lineIds) {
-        own += a.lineOwn[id] ?? 0;
-        total += a.lineTotal[id] ?? 0;
-      }
-      if (total > 0) {
-        const t = this.profile.threads[a.threads[0]];
-        out.push({ label: `${t.label} (process ${t.pid})`, own, total });
+    if (this.agg.threads.length <= 1) return [];
+    const key = lineIds.join(',');
+    const hit = this.threadSplits.get(key);
+    if (hit) return hit;
+    const by = new Map<number, { own: number; total: number }>();
+    for (const id of lineIds) {
+      if (id >= this.lines) continue;
+      for (const t of this.agg.lineByThread(id)) {
+        // nodes added after the view was made have no aggregate yet
+        if (!Number.isFinite(t.total) || !Number.isFinite(t.own)) continue;
+        const b = by.get(t.thread) ?? { own: 0, total: 0 };
+        b.own += t.own;
+        b.total += t.total;
+        by.set(t.thread, b);
       }
     }
-    return out.sort((a, b) => b.total - a.total);
+    const out = [...by]
+      .filter(([, v]) => v.total > 0)
+      .map(([t, v]) => {
+        const th = this.profile.threads[t];
+        return { label: `${th.label} (process ${th.pid})`, own: v.own, total: v.total };
+      })
+      .sort((a, b) => b.total - a.total);
+    this.threadSplits.set(key, out);
+    return out;
   }
 
   /** Recorded file and name of a function. */
