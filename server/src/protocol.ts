@@ -96,7 +96,7 @@ export interface LineHeatParams {
 export interface LineHeat {
   /** 0-based line. */
   line: number;
-  /** Line total as a share of the hottest line in the scope, 0..1 (for the tint's strength). */
+  /** Line total as a share of the hottest line total in this document, 0..1 (for the tint's strength). */
   heat: number;
   /** Line total in percent of the scope's total. */
   percent: number;

@@ -175,6 +175,13 @@ export class Aggregation {
     if (recorded && this.threads.length > 0) {
       funcTotal.fill(0);
       for (const [f, v] of recorded) funcTotal[f] = v;
+      funcEdgeTotal.fill(0);
+      for (const [callee, list] of p.functionLevel!.callers) {
+        for (const c of list) {
+          const e = p.funcEdges.get(c.funcId * K26 + callee);
+          if (e !== undefined) funcEdgeTotal[e] += c.values.get(metric) ?? 0;
+        }
+      }
     }
     this.total = total;
     this.lineOwn = lineOwn;

@@ -86,6 +86,9 @@ class IdTable {
     }
     return id;
   }
+  get(key: number): number | undefined {
+    return this.ids.get(key);
+  }
 }
 
 function grow(a: Int32Array, need: number): Int32Array<ArrayBuffer> {

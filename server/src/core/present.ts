@@ -111,9 +111,13 @@ export interface Staleness {
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
-function header(ctx: CostContext, f: Figures): string[] {
+/** Said instead of a line total for formats that record none (.cpuprofile positionTicks). */
+export const NO_LINE_TOTALS = 'This format records no per-line totals: only the samples taken at this line.';
+
+function header(ctx: CostContext, f: Figures, ownOnly = false): string[] {
+  const own = `**${formatPercent(pct(ctx, f.own))}** own (${formatValue(f.own, ctx.unit)})`;
   return [
-    `**${formatPercent(pct(ctx, f.total))}** total (${formatValue(f.total, ctx.unit)}) · **${formatPercent(pct(ctx, f.own))}** own (${formatValue(f.own, ctx.unit)})`,
+    ownOnly ? own : `**${formatPercent(pct(ctx, f.total))}** total (${formatValue(f.total, ctx.unit)}) · ${own}`,
     '',
     `${escapeMarkdown(ctx.metricLabel)} · ${escapeMarkdown(ctx.scopeLabel)} · ${formatValue(ctx.scopeTotal, ctx.unit)} in all · ${inlineCode(ctx.profileName)}`,
   ];
@@ -146,10 +150,16 @@ export function lineHover(args: {
   callees: readonly CalleeLine[];
   threads: readonly ThreadLine[];
   stale?: Staleness;
+  /** The format has no line totals: show own values only, and say so. */
+  ownOnly?: boolean;
 }): string {
   const { ctx, figures } = args;
   const where = `${inlineCode(baseName(args.file))} line ${args.line}` + (args.functionName ? ` in ${inlineCode(displayName(args.functionName))}` : '');
-  const out = [`**flamelens** · ${where}`, '', ...header(ctx, figures)];
+  const out = [`**flamelens** · ${where}`, '', ...header(ctx, figures, args.ownOnly)];
+  if (args.ownOnly) {
+    out.push('', `_${NO_LINE_TOTALS}_`, ...staleNote(args.stale));
+    return out.join('\n');
+  }
   out.push(...calleeList('Calls from this line', args.callees, ctx, figures.total, 'this line'));
   if (args.threads.length > 1) {
     out.push('', '**Per thread**', '');
@@ -172,6 +182,8 @@ export function functionHover(args: {
   hotLines: readonly (Figures & { line: number })[];
   note?: string;
   stale?: Staleness;
+  /** Hottest lines carry own values only (the format has no line totals). */
+  ownOnly?: boolean;
 }): string {
   const { ctx, figures } = args;
   const out = [`**flamelens** · function ${inlineCode(displayName(args.name))} in ${inlineCode(baseName(args.file))}`, '', ...header(ctx, figures)];
@@ -188,7 +200,11 @@ export function functionHover(args: {
   if (args.hotLines.length > 0) {
     out.push('', '**Hottest lines**', '');
     for (const l of args.hotLines) {
-      out.push(`- line ${l.line}: ${formatPercent(pct(ctx, l.total))} total · ${formatPercent(pct(ctx, l.own))} own`);
+      out.push(
+        args.ownOnly
+          ? `- line ${l.line}: ${formatPercent(pct(ctx, l.own))} own`
+          : `- line ${l.line}: ${formatPercent(pct(ctx, l.total))} total · ${formatPercent(pct(ctx, l.own))} own`,
+      );
     }
   }
   out.push(...staleNote(args.stale));

@@ -47,6 +47,7 @@ function lineText(a: AnnotatedDocument, line: number, lineIds: number[], cost: {
     callees: calleesOf(a, entries),
     threads: a.view.lineThreads(lineIds),
     stale,
+    ownOnly: a.costs.lineData === 'own',
   });
 }
 
@@ -78,5 +79,6 @@ function functionText(a: AnnotatedDocument, anchor: Anchor, stale?: Staleness): 
     hotLines,
     note: anchor.how === 'hottest' ? 'No definition of this function was found in the file: its lens sits on its hottest line.' : undefined,
     stale,
+    ownOnly: a.costs.lineData === 'own',
   });
 }

@@ -4,7 +4,7 @@ import { hintLabel, hintTooltip } from '../core/present';
 import { type AnnotatedDocument, lineLength, percentOf } from './annotated';
 
 export function inlayHints(a: AnnotatedDocument, range: Range): InlayHint[] {
-  const mode = a.settings.hints;
+  const mode = a.costs.lineData === 'own' && a.settings.hints !== 'off' ? 'own' : a.settings.hints;
   if (mode === 'off') return [];
   const out: { line: number; hint: InlayHint }[] = [];
   for (const [baseLine, cost] of a.costs.lines) {

@@ -7,7 +7,10 @@ import { type AnnotatedDocument, percentOf } from './annotated';
 export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined): LineHeatParams {
   const lines: LineHeat[] = [];
   if (a) {
-    const max = a.view.maxLineTotal;
+    // Relative to the hottest line of this document: against the scope's hottest line (an entry
+    // point near 100 %) every real hot spot would get the same faint tint.
+    let max = 0;
+    for (const c of a.costs.lines.values()) if (c.total > max) max = c.total;
     for (const [base, c] of a.costs.lines) {
       const percent = percentOf(a, c.total);
       if (c.total <= 0 || percent < a.settings.threshold) continue;

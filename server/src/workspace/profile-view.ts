@@ -9,6 +9,7 @@ import { type Aggregation, aggregate } from '../core/aggregate';
 import type { MetricDef, Profile, Scope } from '../core/model';
 import type { PathResolver } from '../core/path-resolver';
 import type { CostContext } from '../core/present';
+import { META } from '../core/readers/meta-keys';
 import type { ProfileEntry } from './profile-store';
 
 const K26 = 67108864;
@@ -38,9 +39,24 @@ export interface FunctionCost {
 export interface DocumentCosts {
   /** 1-based line of the text the profile saw -> costs. */
   readonly lines: Map<number, LineCost>;
+  /** What the format records per line; with 'own', `total` of a line is its own value. */
+  readonly lineData: LineData;
   /** Functions of this file with data, hottest first. */
   readonly functions: FunctionCost[];
   readonly recorded: string[];
+}
+
+/**
+ * What a format records per line: everything (Austin, MOJO, pprof, ...), only own values
+ * (.cpuprofile positionTicks: no call-site lines, so no line totals), or nothing (pstats).
+ * Features show what is there and never invent the rest.
+ */
+export type LineData = 'full' | 'own' | 'none';
+
+export function lineDataOf(profile: Profile): LineData {
+  if (profile.meta.get(META.lineOwn) === 'none') return 'none';
+  if (profile.meta.get(META.lineTotals) === 'none') return 'own';
+  return 'full';
 }
 
 export function scopeLabel(profile: Profile, scope: Scope): string {
@@ -71,7 +87,6 @@ export class ProfileView {
   private readonly docs = new Map<string, { gen: number; costs: DocumentCosts | undefined }>();
   private callerMap: Map<number, { funcId: number; value: number }[]> | undefined;
   private readonly threadSplits = new Map<string, { label: string; own: number; total: number }[]>();
-  private maxLine: number | undefined;
 
   constructor(
     readonly entry: ProfileEntry,
@@ -94,17 +109,6 @@ export class ProfileView {
 
   static create(entry: ProfileEntry, profile: Profile, metric: string, scope: Scope): ProfileView {
     return new ProfileView(entry, aggregate(profile, scope, metric), scope);
-  }
-
-  /** The hottest line total in the scope, the reference of line heat. */
-  get maxLineTotal(): number {
-    if (this.maxLine === undefined) {
-      let m = 0;
-      const p = this.profile;
-      for (let i = 0; i < this.lines; i++) if (p.lineNo[i] > 0 && this.agg.lineTotal[i] > m) m = this.agg.lineTotal[i];
-      this.maxLine = m;
-    }
-    return this.maxLine;
   }
 
   private index(): Map<string, { lines: number[]; funcs: number[] }> {
@@ -161,21 +165,25 @@ export class ProfileView {
     const lines = new Map<number, LineCost>();
     const functions: FunctionCost[] = [];
     const funcIds = new Set<number>();
+    const lineData = lineDataOf(p);
     for (const file of recorded) {
       const s = byFile.get(file);
       if (!s) continue;
-      for (const id of s.lines) {
+      for (const id of lineData === 'none' ? [] : s.lines) {
+        // Without line totals in the format, a non-leaf frame's line is its function's definition,
+        // not a call site: only the own values are real line data.
+        if (lineData === 'own' && !(lineOwn[id] > 0)) continue;
         const n = p.lineNo[id];
         if (n <= 0) continue;
         const fs = this.lineFuncs!.get(id) ?? [];
         const c = lines.get(n);
         if (c) {
           c.own += lineOwn[id];
-          c.total += lineTotal[id];
+          c.total += lineData === 'own' ? lineOwn[id] : lineTotal[id];
           c.lineIds.push(id);
           for (const f of fs) if (!c.funcIds.includes(f)) c.funcIds.push(f);
         } else {
-          lines.set(n, { own: lineOwn[id], total: lineTotal[id], lineIds: [id], funcId: -1, funcIds: [...fs] });
+          lines.set(n, { own: lineOwn[id], total: lineData === 'own' ? lineOwn[id] : lineTotal[id], lineIds: [id], funcId: -1, funcIds: [...fs] });
         }
       }
       for (const f of s.funcs) funcIds.add(f);
@@ -200,7 +208,7 @@ export class ProfileView {
       });
     }
     functions.sort((a, b) => b.total - a.total || a.funcId - b.funcId);
-    return { lines, functions, recorded };
+    return { lines, lineData, functions, recorded };
   }
 
   /** Of the functions at a line, the one the others call from that line (a comprehension inside its def). */
