@@ -25,9 +25,21 @@ export interface ClientFeatures {
   workDoneProgress: boolean;
   showDocument: boolean;
   workspaceFolders: boolean;
+  /** `flamelens/lineHeat`: only to clients that asked, since generic clients warn about unknown notifications. */
+  lineHeat: boolean;
+  /** `flamelens/status`, likewise. */
+  status: boolean;
+}
+
+/** `experimental.flamelens` as declared, or undefined when it is absent or not an object. */
+function declaredExtensions(c: ClientCapabilities | undefined): { lineHeat?: unknown; status?: unknown } | undefined {
+  const experimental: unknown = c?.experimental;
+  const own = experimental !== null && typeof experimental === 'object' ? (experimental as { flamelens?: unknown }).flamelens : undefined;
+  return own !== null && typeof own === 'object' ? own : undefined;
 }
 
 export function clientFeatures(c: ClientCapabilities | undefined): ClientFeatures {
+  const own = declaredExtensions(c);
   return {
     inlayHintRefresh: c?.workspace?.inlayHint?.refreshSupport === true,
     codeLensRefresh: c?.workspace?.codeLens?.refreshSupport === true,
@@ -35,5 +47,8 @@ export function clientFeatures(c: ClientCapabilities | undefined): ClientFeature
     workDoneProgress: c?.window?.workDoneProgress === true,
     showDocument: c?.window?.showDocument?.support === true,
     workspaceFolders: c?.workspace?.workspaceFolders === true,
+    // rust-analyzer's convention: custom protocol only to clients that declare it in `experimental`
+    lineHeat: own?.lineHeat === true,
+    status: own?.status === true,
   };
 }

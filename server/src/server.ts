@@ -300,10 +300,11 @@ export class FlamelensServer implements CommandHost {
     if (this.features.inlayHintRefresh) this.client.inlayHintRefresh().catch(fail('workspace/inlayHint/refresh'));
     if (this.features.codeLensRefresh) this.client.codeLensRefresh().catch(fail('workspace/codeLens/refresh'));
     for (const d of this.documents.all()) this.sendLineHeat(d);
-    this.client.status(status(entry, this.view, this.enabled()));
+    if (this.features.status) this.client.status(status(entry, this.view, this.enabled()));
   }
 
   private sendLineHeat(d: OpenDocument): void {
+    if (!this.features.lineHeat) return;
     try {
       this.client.lineHeat(lineHeat(d, this.annotated(d.uri)));
     } catch (e) {

@@ -84,7 +84,12 @@ export const FULL_CAPABILITIES: ClientCapabilities = {
     codeLens: {},
     hover: { contentFormat: ['markdown', 'plaintext'] },
   },
+  // the server sends its own notifications only to clients that ask (docs/lsp-extensions.md)
+  experimental: { flamelens: { lineHeat: true, status: true } },
 };
+
+/** Only the opt-in to flamelens' notifications: what the tests of clients that declare little add. */
+export const NOTIFICATIONS_ONLY: ClientCapabilities = { experimental: FULL_CAPABILITIES.experimental };
 
 export interface StartOptions {
   capabilities?: ClientCapabilities;

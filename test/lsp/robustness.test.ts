@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusParams } from '../../server/src/protocol';
 import { capabilities } from '../../server/src/capabilities';
 import { recorded } from '../helpers/paths';
-import { hintAt, labelOf, makeWorkspace, TestClient } from './harness';
+import { hintAt, labelOf, makeWorkspace, NOTIFICATIONS_ONLY, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 const WALL = recorded('austin3-wall.austin');
@@ -114,7 +114,7 @@ describe('settings', () => {
 
   it('accepts settings as initializationOptions from a client without workspace/configuration', async () => {
     const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
-    c = await TestClient.start(ws, { capabilities: {}, initializationOptions: { hints: 'own' } });
+    c = await TestClient.start(ws, { capabilities: NOTIFICATIONS_ONLY, initializationOptions: { hints: 'own' } });
     await c.ready();
     const uri = await c.open('shop/pricing.py');
     expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe('own 14.1%');
@@ -139,7 +139,7 @@ describe('settings', () => {
 describe('clients that declare little', () => {
   it('answers inlay hint requests from a client that declared no inlay hint support, and sends it no refresh', async () => {
     const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
-    c = await TestClient.start(ws, { capabilities: { textDocument: {}, workspace: {} } });
+    c = await TestClient.start(ws, { capabilities: { ...NOTIFICATIONS_ONLY, textDocument: {}, workspace: {} } });
     await c.ready();
     const uri = await c.open('shop/pricing.py');
     await c.lineHeat(uri, (p) => p.lines.length > 0);

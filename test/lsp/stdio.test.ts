@@ -15,7 +15,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import type { InlayHint } from 'vscode-languageserver-protocol';
 import { recorded } from '../helpers/paths';
-import { makeWorkspace, type Workspace } from './harness';
+import { makeWorkspace, NOTIFICATIONS_ONLY, type Workspace } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..');
 let BIN = '';
@@ -85,7 +85,8 @@ afterEach(() => {
   ws = undefined;
 });
 
-async function initialize(sp: Spawned, w: Workspace, capabilities = {}): Promise<void> {
+// flamelens/status (what `loaded` waits on) comes only to clients that declare it
+async function initialize(sp: Spawned, w: Workspace, capabilities: object = NOTIFICATIONS_ONLY): Promise<void> {
   const r = await sp.conn.sendRequest<{ capabilities: { inlayHintProvider?: unknown } }>('initialize', {
     processId: process.pid,
     rootUri: pathToFileURL(w.dir).href,
