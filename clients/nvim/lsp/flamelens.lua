@@ -43,6 +43,12 @@ return {
     'go.mod',
     'Cargo.toml',
   },
+  -- the server sends its own notifications (flamelens/lineHeat, flamelens/status) only to clients
+  -- that ask for them (docs/lsp-extensions.md); Neovim 0.11+ merges this into its defaults, and the
+  -- plugin does the same on older versions
+  capabilities = {
+    experimental = { flamelens = { lineHeat = true, status = true } },
+  },
   -- every key is optional; see docs/configuration.md. An empty dict (not an empty list) so that
   -- workspace/configuration answers `{}` rather than `[]`.
   settings = {

@@ -45,6 +45,7 @@ local function resolve(opts)
     filetypes = opts.filetypes or base.filetypes,
     root_markers = opts.root_markers or base.root_markers,
     settings = merge_settings(base.settings, opts.settings),
+    capabilities = base.capabilities,
   }
 end
 
@@ -108,7 +109,8 @@ end
 
 local function capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
-  caps = vim.tbl_deep_extend('force', caps, {
+  -- lsp/flamelens.lua's (the opt-in to flamelens/* notifications), then what the handlers answer
+  caps = vim.tbl_deep_extend('force', caps, M.config().capabilities or {}, {
     -- the handlers below answer these on every version
     workspace = { codeLens = { refreshSupport = true }, inlayHint = { refreshSupport = true } },
     window = { showDocument = { support = true } },
