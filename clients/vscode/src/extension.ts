@@ -2,7 +2,14 @@
 // which settings it reads, and the few things LSP cannot express (palette commands with pickers,
 // a status item, line heat). Everything a Neovim user would also need lives in the server.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type ClientCapabilities,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from 'vscode-languageclient/node';
 import { LineHeatNotification, StatusNotification, type LineHeatParams, type StatusParams } from '../../../server/src/protocol';
 import { registerCommands } from './commands';
 import { LineHeatPainter } from './heat';
@@ -27,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     initializationOptions: () => settingsObject(),
   };
   client = new LanguageClient('flamelens', 'flamelens', serverOptions, clientOptions);
+  client.registerFeature(notificationsFeature);
 
   const status = new StatusItem();
   const heat = new LineHeatPainter();
@@ -42,6 +50,16 @@ export async function deactivate(): Promise<void> {
   await client?.stop();
   client = undefined;
 }
+
+/** Asks for flamelens/lineHeat and flamelens/status: the server sends them only to clients that declare them. */
+const notificationsFeature: StaticFeature = {
+  fillClientCapabilities(caps: ClientCapabilities) {
+    caps.experimental = { ...(caps.experimental as object | undefined), flamelens: { lineHeat: true, status: true } };
+  },
+  initialize() {},
+  getState: () => ({ kind: 'static' }),
+  clear() {},
+};
 
 /** The `flamelens` section as a plain object (the configuration object also carries methods). */
 function settingsObject(): Record<string, unknown> {
