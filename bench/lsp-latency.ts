@@ -74,6 +74,8 @@ async function startSession(folder: string, profileGlob: string): Promise<Sessio
     capabilities: {
       workspace: { configuration: true, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
       window: { workDoneProgress: true },
+      // the bench waits on flamelens/status and flamelens/lineHeat, which are opt-in
+      experimental: { flamelens: { lineHeat: true, status: true } },
     },
   });
   await conn.sendNotification('initialized', {});
