@@ -44,7 +44,6 @@ import type { ProfileEntry } from './workspace/profile-store';
 import { ProfileView } from './workspace/profile-view';
 import { ProfileWorkspace } from './workspace/profile-workspace';
 
-type Empty<T> = T;
 
 const section = (raw: unknown): Record<string, unknown> | undefined => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
@@ -400,7 +399,7 @@ export class FlamelensServer implements CommandHost {
   }
 
   /** Never throws to the client: on failure the empty result, and a log line saying what failed. */
-  private async runSafe<T>(what: string, uri: string, empty: Empty<T>, token: CancellationToken | undefined, fn: () => T | Promise<T>): Promise<T | ResponseError<void>> {
+  private async runSafe<T>(what: string, uri: string, empty: T, token: CancellationToken | undefined, fn: () => T | Promise<T>): Promise<T | ResponseError<void>> {
     if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     try {
       const r = await fn();
