@@ -45,8 +45,10 @@ interface Row {
  */
 let childScript = __filename;
 
-function child(args: string[]): string {
-  const out = execFileSync(process.execPath, [childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+const LSP_TIMEOUT_MS = 300_000;
+
+function child(args: string[], timeoutMs?: number): string {
+  const out = execFileSync(process.execPath, [childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
   return out.trim().split('\n').pop()!;
 }
 
@@ -216,11 +218,14 @@ async function main(): Promise<void> {
     const profile = rows.filter((x) => x.label.includes('repeated stacks')).pop()!.input;
     lspProfile = profile;
     try {
-      lsp = JSON.parse(child(['--lsp', profile.path, join(FIXTURES, 'workloads')]));
+      // bounded: a server that never reports the end of loading would otherwise hang the bench
+      lsp = JSON.parse(child(['--lsp', profile.path, join(FIXTURES, 'workloads')], LSP_TIMEOUT_MS));
       printLsp(lsp!, profile);
     } catch (e) {
       // the reader figures above stand on their own; say what failed instead of losing them
-      console.log(`\nLanguage server latency: failed (${(e as Error).message.split('\n')[0]})`);
+      const err = e as Error & { signal?: string };
+      const why = err.signal === 'SIGTERM' ? `no answer within ${LSP_TIMEOUT_MS / 1000} s` : err.message.split('\n')[0];
+      console.log(`\nLanguage server latency: failed (${why})`);
     }
   } else {
     console.log('\nLanguage server latency: skipped (FLAMELENS_BENCH_LSP=0)');
