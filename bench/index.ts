@@ -162,7 +162,7 @@ function printLsp(res: LspLatencyResult & { maxRssMiB: number }, profile: Input)
   console.log(`  inlay hints (whole file)  p50 ${ms(res.inlayHint.p50)}  p99 ${ms(res.inlayHint.p99)}`);
   console.log(`  code lenses               p50 ${ms(res.codeLens.p50)}  p99 ${ms(res.codeLens.p99)}`);
   console.log(`  hovers                    p50 ${ms(res.hover.p50)}  p99 ${ms(res.hover.p99)}`);
-  console.log(`  hover while loading       max ${ms(res.hoverWhileLoadingMs)} over ${res.hoversWhileLoading} hovers; the server read the profile in ${(res.loadMs / 1000).toFixed(1)} s`);
+  console.log(`  hover while loading       p50 ${ms(res.hoverWhileLoading.p50)}  p99 ${ms(res.hoverWhileLoading.p99)}  max ${ms(res.hoverWhileLoadingMs)} (${res.hoversWhileLoading} hovers; the server read the profile in ${(res.loadMs / 1000).toFixed(1)} s)`);
   console.log(`  peak RSS of the process   ${res.maxRssMiB.toFixed(0)} MiB`);
   const p99 = Math.max(res.inlayHint.p99, res.codeLens.p99, res.hover.p99);
   console.log(`  targets: p99 < 10 ms ${p99 < 10 ? 'met' : 'NOT met'}; hover while loading < 50 ms ${res.hoverWhileLoadingMs < 50 ? 'met' : 'NOT met'}`);

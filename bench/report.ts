@@ -41,7 +41,7 @@ export function markdownLsp(res: LspLatencyResult & { maxRssMiB: number }, profi
     `| inlay hints (whole file) | ${ms(res.inlayHint.p50)} | ${ms(res.inlayHint.p99)} |`,
     `| code lenses | ${ms(res.codeLens.p50)} | ${ms(res.codeLens.p99)} |`,
     `| hover | ${ms(res.hover.p50)} | ${ms(res.hover.p99)} |`,
-    `| hover while loading (${fixed(res.hoversWhileLoading)} hovers) | | max ${ms(res.hoverWhileLoadingMs)} |`,
+    `| hover while loading (${fixed(res.hoversWhileLoading)} hovers) | ${ms(res.hoverWhileLoading.p50)} | ${ms(res.hoverWhileLoading.p99)} (max ${ms(res.hoverWhileLoadingMs)}) |`,
     '',
   ].join('\n');
 }
