@@ -50,13 +50,19 @@ export async function loadProfile(
     const reader = spec.create(profile);
     let n = first.bytesRead;
     while (n > 0) {
+      // The next read runs while this chunk is parsed, so disk and parser overlap. A fresh buffer
+      // per chunk: readers may keep views of what they were given (see ProfileReader.push).
+      const next = Buffer.allocUnsafe(chunkSize);
+      const pending = fh.read(next, 0, chunkSize, pos + n);
       reader.push(buf.subarray(0, n));
       pos += n;
-      if (reader.failed) break;
+      if (reader.failed) {
+        await pending;
+        break;
+      }
       await opts.onProgress?.(pos);
-      // A fresh buffer per chunk: readers may keep views of what they were given (see ProfileReader.push).
-      buf = Buffer.allocUnsafe(chunkSize);
-      n = (await fh.read(buf, 0, chunkSize, pos)).bytesRead;
+      n = (await pending).bytesRead;
+      buf = next;
     }
     reader.end();
     return { profile, reader, size: pos };
