@@ -6,9 +6,9 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
  * 2.x `P<pid>;T<hex>`, 3.0-3.5 `P<pid>;T<tid>;file:func:line`, 3.6+ `P<pid>;T<iid>:<tid>`, and
  * austin-python's mojo2austin output for Austin 4. Metadata lines may come anywhere.
  *
- * Speed comes from a cache from the raw stack text (the line minus its metrics) to its call-tree
- * node: a repeated stack costs one string slice and one map lookup. The cache and the tree both
- * grow with distinct stacks only.
+ * Speed comes from a cache from the raw stack bytes (the line minus its metrics) to its call-tree
+ * node: a repeated stack costs a sampled hash, one map lookup and one byte comparison. The cache
+ * and the tree both grow with distinct stacks only.
  */
 
 type Layout =
@@ -172,7 +172,8 @@ export class AustinTextReader implements ProfileReader {
   private carryOffset = 0;
   private offset = 0;
   private lineNo = 1;
-  private readonly cache = new Map<string, number>();
+  /** hash -> [stack bytes, node, stack bytes, node, ...] */
+  private readonly cache = new Map<number, (Buffer | number)[]>();
   private mode: string | undefined;
   private layout: Layout | undefined;
   private values: Float64Array = new Float64Array(0);
@@ -408,17 +409,51 @@ export class AustinTextReader implements ProfileReader {
       v[3] = 1;
       stackEnd = sp3;
     }
-    // latin1 maps bytes 1:1, so equal keys mean equal bytes whatever the encoding
-    const key = buf.toString('latin1', s, stackEnd);
-    let node = this.cache.get(key);
-    if (node === undefined) {
-      const n = this.resolve(buf, s, stackEnd);
-      if (n < 0) return false;
-      node = n;
-      this.cache.set(key, node);
+    let node = this.lookup(buf, s, stackEnd);
+    if (node < 0) {
+      node = this.resolve(buf, s, stackEnd);
+      if (node < 0) return false;
+      this.remember(buf, s, stackEnd, node);
     }
     this.profile.add(node, v);
     return true;
+  }
+
+  /**
+   * A cheap hash of the stack bytes: their length, the first 32 bytes (the process and thread),
+   * the last 48 (where stacks differ: the leaf frames) and 16 spread over the rest. Hashing a
+   * whole ~400-byte string per line was most of the reader's time; a candidate is confirmed by a
+   * full byte comparison, so a collision costs time, never correctness.
+   */
+  private hash(buf: Buffer, s: number, e: number): number {
+    const len = e - s;
+    let h = len | 0;
+    const head = s + 32 < e ? s + 32 : e;
+    for (let i = s; i < head; i++) h = Math.imul(h ^ buf[i], 16777619);
+    const tail = e - 48 > head ? e - 48 : head;
+    for (let i = tail; i < e; i++) h = Math.imul(h ^ buf[i], 16777619);
+    const step = (len >> 4) + 1;
+    for (let i = head; i < tail; i += step) h = Math.imul(h ^ buf[i], 16777619);
+    return h;
+  }
+
+  private lookup(buf: Buffer, s: number, e: number): number {
+    const bucket = this.cache.get(this.hash(buf, s, e));
+    if (bucket === undefined) return -1;
+    const len = e - s;
+    for (let i = 0; i < bucket.length; i += 2) {
+      const bytes = bucket[i] as Buffer;
+      if (bytes.length === len && buf.compare(bytes, 0, len, s, e) === 0) return bucket[i + 1] as number;
+    }
+    return -1;
+  }
+
+  private remember(buf: Buffer, s: number, e: number, node: number): void {
+    const h = this.hash(buf, s, e);
+    const bytes = Buffer.from(buf.subarray(s, e)); // a copy: the chunk may be reused
+    const bucket = this.cache.get(h);
+    if (bucket) bucket.push(bytes, node);
+    else this.cache.set(h, [bytes, node]);
   }
 
   /** Slow path for a stack not seen before: parse it and walk the call tree. */
