@@ -85,7 +85,6 @@ export class CollapsedReader implements ProfileReader {
   private readonly cache = new Map<string, number>();
   private readonly values = new Float64Array(1);
   private ids = new Int32Array(128);
-  private bad: { issue: ReadIssue; count: number } | null = null;
   private differential = false;
   private pyspy = false;
   private tailIssue: ReadIssue | null = null;
@@ -161,20 +160,7 @@ export class CollapsedReader implements ProfileReader {
   }
 
   private badLine(lineNo: number, offset: number): void {
-    const what = 'is not a folded stack (`frame;frame count`)';
-    if (!this.bad) {
-      const issue: ReadIssue = { message: `line ${lineNo} ${what}; it was skipped`, offset, line: lineNo, fatal: false };
-      this.bad = { issue, count: 1 };
-      this.log.add(issue);
-      return;
-    }
-    // one issue for all of them: the first line, and how many
-    const bad = this.bad;
-    bad.count++;
-    const i = this.log.issues.indexOf(bad.issue);
-    if (i < 0) return;
-    bad.issue = { ...bad.issue, message: `line ${bad.issue.line} ${what}; ${bad.count} such lines were skipped` };
-    this.log.issues[i] = bad.issue;
+    this.log.addRepeated('is not a folded stack (`frame;frame count`)', lineNo, offset);
   }
 
   private noteDifferential(lineNo: number, offset: number): void {

@@ -106,7 +106,6 @@ export class PerfScriptReader implements ProfileReader {
   private ids = new Int32Array(128);
   /** Frame line text -> parsed line: stacks repeat, so each distinct line is parsed once. */
   private readonly frameLines = new Map<string, FrameLine | null>();
-  private bad: { issue: ReadIssue; count: number } | null = null;
   private otherEvent = false;
   consumed = 0;
   failed = false;
@@ -327,20 +326,7 @@ export class PerfScriptReader implements ProfileReader {
   }
 
   private badLine(lineNo: number, offset: number): void {
-    const what = 'is not a perf script sample header';
-    if (!this.bad) {
-      const issue: ReadIssue = { message: `line ${lineNo} ${what}; it was skipped`, offset, line: lineNo, fatal: false };
-      this.bad = { issue, count: 1 };
-      this.log.add(issue);
-      return;
-    }
-    // one issue for all of them: the first line, and how many
-    const bad = this.bad;
-    bad.count++;
-    const i = this.log.issues.indexOf(bad.issue);
-    if (i < 0) return;
-    bad.issue = { ...bad.issue, message: `line ${bad.issue.line} ${what}; ${bad.count} such lines were skipped` };
-    this.log.issues[i] = bad.issue;
+    this.log.addRepeated('is not a perf script sample header', lineNo, offset);
   }
 }
 

@@ -41,4 +41,25 @@ export class IssueLog {
   get extra(): number {
     return this.suppressed;
   }
+
+  private readonly counted = new Map<string, { issue: ReadIssue; count: number }>();
+
+  /**
+   * A problem that may repeat on many lines (`what` says what the line is not): one issue naming
+   * the first line, rewritten in place with how many such lines were skipped.
+   */
+  addRepeated(what: string, line: number, offset: number): void {
+    const seen = this.counted.get(what);
+    if (!seen) {
+      const issue: ReadIssue = { message: `line ${line} ${what}; it was skipped`, offset, line, fatal: false };
+      this.counted.set(what, { issue, count: 1 });
+      this.add(issue);
+      return;
+    }
+    seen.count++;
+    const i = this.issues.indexOf(seen.issue);
+    if (i < 0) return;
+    seen.issue = { ...seen.issue, message: `line ${seen.issue.line} ${what}; ${seen.count} such lines were skipped` };
+    this.issues[i] = seen.issue;
+  }
 }
