@@ -1,5 +1,6 @@
 import { metric, type MetricDef, Profile } from '../model';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { LineSplitter } from './line-splitter';
 
 /**
  * Austin's text (collapsed stack) output, every version: 1.x `Thread <hex>;func (file);L<n>`,
@@ -16,7 +17,6 @@ type Layout =
   | { kind: 'full3' } // 3.x `time,idle,mem`
   | { kind: 'oldfull'; kib: boolean }; // 1.x/2.x `time mem+ mem-`
 
-const NL = 10;
 const SPACE = 32;
 const MAX_JOIN_LINES = 16;
 
@@ -168,9 +168,9 @@ export function parseAustinStack(text: string): ParsedStack | null {
 export class AustinTextReader implements ProfileReader {
   readonly format = 'austin-text';
   private readonly log = new IssueLog();
-  private carry: Buffer | null = null;
-  private carryOffset = 0;
-  private offset = 0;
+  private readonly lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line));
+  /** Start offset and number of the line being handled. */
+  private lineOffset = 0;
   private lineNo = 1;
   /** hash -> [stack bytes, node, stack bytes, node, ...] */
   private readonly cache = new Map<number, (Buffer | number)[]>();
@@ -192,51 +192,26 @@ export class AustinTextReader implements ProfileReader {
   }
 
   push(chunk: Uint8Array): void {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let pos = 0;
-    if (this.carry) {
-      const nl = buf.indexOf(NL);
-      if (nl < 0) {
-        this.carry = Buffer.concat([this.carry, buf]);
-        return;
-      }
-      const joined = Buffer.concat([this.carry, buf.subarray(0, nl)]);
-      this.carry = null;
-      this.offset = this.carryOffset;
-      this.line(joined, 0, joined.length);
-      pos = nl + 1;
-    }
-    const len = buf.length;
-    for (;;) {
-      const nl = buf.indexOf(NL, pos);
-      if (nl < 0) break;
-      this.line(buf, pos, nl);
-      pos = nl + 1;
-    }
-    if (pos < len) {
-      // copy: the caller may reuse its chunk buffer
-      this.carry = Buffer.from(buf.subarray(pos));
-      this.carryOffset = this.offset;
-    }
+    this.lines.push(chunk);
   }
 
   end(): void {
     if (this.pending) this.flushPending('the profile ends inside a sample');
-    if (this.carry && this.carry.length > 0) {
+    const rest = this.lines.rest;
+    if (rest) {
       this.log.add({
         message: 'the last line is incomplete (no newline at the end of the file); it was ignored',
-        offset: this.carryOffset,
-        line: this.lineNo,
+        offset: rest.offset,
+        line: rest.line,
         fatal: false,
       });
     }
   }
 
   /** Handles one physical line buf[s, e) (without its newline). */
-  private line(buf: Buffer, s: number, e: number): void {
-    const lineNo = this.lineNo++;
-    const offset = this.offset;
-    this.offset += e - s + 1;
+  private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
+    this.lineNo = lineNo;
+    this.lineOffset = offset;
     if (e > s && buf[e - 1] === 13) e--; // CRLF
     if (this.pending) {
       if (e > s && !this.startsRecord(buf, s, e)) {
@@ -245,7 +220,7 @@ export class AustinTextReader implements ProfileReader {
         const joined = Buffer.concat(p.parts);
         if (this.sample(joined, 0, joined.length)) {
           this.pending = null;
-          this.consumed = this.offset;
+          this.consumed = this.lines.offset;
         } else if (p.parts.length > MAX_JOIN_LINES * 2) {
           this.flushPending('a sample that does not end in a metric');
         }
@@ -254,16 +229,16 @@ export class AustinTextReader implements ProfileReader {
       this.flushPending('a sample that does not end in a metric');
     }
     if (e === s) {
-      this.consumed = this.offset;
+      this.consumed = this.lines.offset;
       return;
     }
     if (buf[s] === 35 /* # */) {
       this.metadata(buf.toString('utf8', s, e));
-      this.consumed = this.offset;
+      this.consumed = this.lines.offset;
       return;
     }
     if (this.sample(buf, s, e)) {
-      this.consumed = this.offset;
+      this.consumed = this.lines.offset;
       return;
     }
     // Not a whole sample: Austin sometimes writes a garbage string holding newlines inside a frame,
@@ -285,7 +260,7 @@ export class AustinTextReader implements ProfileReader {
     this.pending = null;
     // the line number travels in `line`; describeIssues puts it in front of the message
     this.log.add({ message: `${why}; skipped`, offset: p.offset, line: p.line, fatal: false });
-    this.consumed = this.offset;
+    this.consumed = this.lines.offset;
   }
 
   private metadata(text: string): void {
@@ -322,8 +297,8 @@ export class AustinTextReader implements ProfileReader {
     if (mode === 'full') {
       this.log.add({
         message: 'the header says full mode but samples carry one value; read as wall time',
-        offset: this.offset,
-        line: this.lineNo - 1,
+        offset: this.lineOffset,
+        line: this.lineNo,
         fatal: false,
       });
       return { kind: 'single', metric: 'wall' };
