@@ -77,14 +77,15 @@ describe('property: the call-tree tables equal brute force over the samples', ()
           if (s.stack.length) framed += s.value;
           for (const k of new Set(s.stack.map((f) => `m.py:${f.line}`))) add(lineTotal, k, s.value);
           for (const k of new Set(s.stack.map((f) => `m.py:${f.fn}`))) add(funcTotal, k, s.value);
-          const cr = new Set<string>();
-          const ce = new Set<string>();
-          for (let i = 1; i < s.stack.length; i++) {
-            cr.add(`${s.stack[i].fn}<-${s.stack[i - 1].fn}@${s.stack[i - 1].line}`);
-            ce.add(`${s.stack[i - 1].fn}->${s.stack[i].fn}`);
-          }
-          for (const k of cr) add(callers, k, s.value);
-          for (const k of ce) add(callees, k, s.value);
+          // recursion merged: each function's caller is the frame below its outermost occurrence,
+          // its callee the frame above that occurrence
+          const seen = new Set<string>();
+          s.stack.forEach((f, i) => {
+            if (seen.has(f.fn)) return;
+            seen.add(f.fn);
+            if (i > 0) add(callers, `${f.fn}<-${s.stack[i - 1].fn}@${s.stack[i - 1].line}`, s.value);
+            if (i + 1 < s.stack.length) add(callees, `${f.fn}->${s.stack[i + 1].fn}`, s.value);
+          });
         }
         expect(agg.total).toBe(T);
         const t = tables(p);

@@ -114,7 +114,11 @@ export interface StatusParams {
   samples?: number;
   scope?: string;
   loading: boolean;
+  /** A profiler is still writing the active profile: its numbers are those so far. */
+  live?: boolean;
   enabled: boolean;
   /** Read problem of the active profile, if any. */
   problem?: string;
+  /** A newer profile that has no samples yet (a recording that just started); it becomes active with its first samples. */
+  waiting?: string;
 }

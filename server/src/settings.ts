@@ -4,7 +4,7 @@
  * `parseSettings` is the only place that interprets it. Documented in docs/configuration.md.
  */
 import { knownExtensions } from './core/readers/index';
-import { globToRegExp } from './workspace/glob';
+import { globToRegExp } from './core/glob';
 
 export type HintMode = 'total' | 'own' | 'both' | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

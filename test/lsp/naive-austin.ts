@@ -53,20 +53,18 @@ export function lineShares(p: { samples: NaiveSample[]; total: number }, file: s
   return { own: (own / p.total) * 100, total: (total / p.total) * 100 };
 }
 
-/** Callers of a function by calling function name, as a share of the function's total, hottest first. */
+/**
+ * Callers of a function by calling function name, as a share of the function's total, hottest
+ * first; recursion merged: a sample counts for the frame below the function's outermost occurrence.
+ */
 export function callerShares(p: { samples: NaiveSample[] }, file: string, name: string): { name: string; share: number }[] {
   let fnTotal = 0;
   const by = new Map<string, number>();
   for (const s of p.samples) {
-    const seen = new Set<string>();
-    let inFn = false;
-    s.frames.forEach((f, i) => {
-      if (!f.file.endsWith(file) || f.name !== name) return;
-      inFn = true;
-      if (i > 0) seen.add(s.frames[i - 1].name);
-    });
-    if (inFn) fnTotal += s.value;
-    for (const c of seen) by.set(c, (by.get(c) ?? 0) + s.value);
+    const i = s.frames.findIndex((f) => f.file.endsWith(file) && f.name === name);
+    if (i < 0) continue;
+    fnTotal += s.value;
+    if (i > 0) by.set(s.frames[i - 1].name, (by.get(s.frames[i - 1].name) ?? 0) + s.value);
   }
   return [...by].map(([n, v]) => ({ name: n, share: (v / fnTotal) * 100 })).sort((a, b) => b.share - a.share);
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { knownExtensions } from '../../server/src/core/readers/index';
 import { defaultSettings, parseSettings } from '../../server/src/settings';
-import { globMatcher, globToRegExp } from '../../server/src/workspace/glob';
+import { globMatcher, globToRegExp } from '../../server/src/core/glob';
 
 describe('parseSettings', () => {
   it('fills every default from nothing', () => {

@@ -1,6 +1,4 @@
-import type { Profile, Scope } from './model';
-
-const K26 = 67108864;
+import type { EdgeTable, Profile, Scope } from './model';
 
 interface ChildIndex {
   nodeCount: number;
@@ -48,6 +46,9 @@ export interface CalleeEntry {
  *
  * Guarantees: `lineOwn` sums to the scope total of samples that have frames; every total counts
  * a sample once however many times recursion repeats a line, function or edge in its stack.
+ * Callers and callees are taken at a function's outermost occurrence in each sample (recursion
+ * merged): a function's callers partition its total (less the samples where it is a root), its
+ * callees partition its total less the samples where its outermost occurrence is the leaf.
  */
 export class Aggregation {
   readonly total: number;
@@ -55,11 +56,13 @@ export class Aggregation {
   readonly lineTotal: Float64Array;
   readonly funcOwn: Float64Array;
   readonly funcTotal: Float64Array;
-  /** Keyed by the profile's site edges: (caller function, call-site line) -> callee function. */
-  readonly siteEdgeTotal: Float64Array;
-  /** Keyed by function edges: caller function -> callee function. */
-  readonly funcEdgeTotal: Float64Array;
-  /** Keyed by line edges: caller line -> callee function. */
+  /** By site edge: the callee's value under that call site, at the callee's outermost occurrence. */
+  readonly siteCallerTotal: Float64Array;
+  /** By function edge: the callee's value under that caller, at the callee's outermost occurrence. */
+  readonly funcCallerTotal: Float64Array;
+  /** By function edge: the callee's value above the caller's outermost occurrence. */
+  readonly funcCalleeTotal: Float64Array;
+  /** By line edge: the callee's value called from that line, once per sample. */
   readonly lineEdgeTotal: Float64Array;
   /** Inclusive value of each call-tree node (0 for nodes outside the scope). */
   readonly nodeTotal: Float64Array;
@@ -81,13 +84,12 @@ export class Aggregation {
     const lineTotal = new Float64Array(p.lineCount);
     const funcOwn = new Float64Array(p.functionCount);
     const funcTotal = new Float64Array(p.functionCount);
-    const siteEdgeTotal = new Float64Array(p.siteEdges.count);
-    const funcEdgeTotal = new Float64Array(p.funcEdges.count);
+    const siteCallerTotal = new Float64Array(p.siteEdges.count);
+    const funcCallerTotal = new Float64Array(p.funcEdges.count);
+    const funcCalleeTotal = new Float64Array(p.funcEdges.count);
     const lineEdgeTotal = new Float64Array(p.lineEdges.count);
     const lineActive = new Int32Array(p.lineCount);
     const funcActive = new Int32Array(p.functionCount);
-    const siteActive = new Int32Array(p.siteEdges.count);
-    const funcEdgeActive = new Int32Array(p.funcEdges.count);
     const lineEdgeActive = new Int32Array(p.lineEdges.count);
     const nodeTotal = new Float64Array(p.nodeCount);
     const { frameLine, frameFunc, nodeFrame, nodeSiteEdge, nodeFuncEdge, nodeLineEdge } = p;
@@ -116,12 +118,8 @@ export class Aggregation {
           let flags = 0;
           if (lineActive[frameLine[f]]++ === 0) flags |= 1;
           if (funcActive[frameFunc[f]]++ === 0) flags |= 2;
-          const se = nodeSiteEdge[c];
-          if (se >= 0) {
-            if (siteActive[se]++ === 0) flags |= 4;
-            if (funcEdgeActive[nodeFuncEdge[c]]++ === 0) flags |= 8;
-            if (lineEdgeActive[nodeLineEdge[c]]++ === 0) flags |= 16;
-          }
+          const le = nodeLineEdge[c];
+          if (le >= 0 && lineEdgeActive[le]++ === 0) flags |= 4;
           sp++;
           if (sp >= stackNode.length) {
             const cap = stackNode.length * 2;
@@ -155,16 +153,17 @@ export class Aggregation {
         funcActive[fi]--;
         if (flags & 1) lineTotal[li] += sum;
         if (flags & 2) funcTotal[fi] += sum;
-        const se = nodeSiteEdge[n];
-        if (se >= 0) {
-          const fe = nodeFuncEdge[n];
-          const le = nodeLineEdge[n];
-          siteActive[se]--;
-          funcEdgeActive[fe]--;
+        const le = nodeLineEdge[n];
+        if (le >= 0) {
           lineEdgeActive[le]--;
-          if (flags & 4) siteEdgeTotal[se] += sum;
-          if (flags & 8) funcEdgeTotal[fe] += sum;
-          if (flags & 16) lineEdgeTotal[le] += sum;
+          if (flags & 4) lineEdgeTotal[le] += sum;
+          // the callee's outermost occurrence: this edge is its caller in this sample
+          if (flags & 2) {
+            siteCallerTotal[nodeSiteEdge[n]] += sum;
+            funcCallerTotal[nodeFuncEdge[n]] += sum;
+          }
+          // the caller's outermost occurrence: this edge is where its time goes
+          if (stackFlags[sp - 1] & 2) funcCalleeTotal[nodeFuncEdge[n]] += sum;
         }
         sp--;
         nodeTotal[stackNode[sp]] += sum;
@@ -175,21 +174,23 @@ export class Aggregation {
     if (recorded && this.threads.length > 0) {
       funcTotal.fill(0);
       for (const [f, v] of recorded) funcTotal[f] = v;
-      funcEdgeTotal.fill(0);
+      funcCallerTotal.fill(0);
       for (const [callee, list] of p.functionLevel!.callers) {
         for (const c of list) {
-          const e = p.funcEdges.get(c.funcId * K26 + callee);
-          if (e !== undefined) funcEdgeTotal[e] += c.values.get(metric) ?? 0;
+          const e = p.funcEdges.get(c.funcId, callee);
+          if (e !== undefined) funcCallerTotal[e] += c.values.get(metric) ?? 0;
         }
       }
+      funcCalleeTotal.set(funcCallerTotal);
     }
     this.total = total;
     this.lineOwn = lineOwn;
     this.lineTotal = lineTotal;
     this.funcOwn = funcOwn;
     this.funcTotal = funcTotal;
-    this.siteEdgeTotal = siteEdgeTotal;
-    this.funcEdgeTotal = funcEdgeTotal;
+    this.siteCallerTotal = siteCallerTotal;
+    this.funcCallerTotal = funcCallerTotal;
+    this.funcCalleeTotal = funcCalleeTotal;
     this.lineEdgeTotal = lineEdgeTotal;
     this.nodeTotal = nodeTotal;
   }
@@ -199,7 +200,7 @@ export class Aggregation {
     return this.total === 0 ? 0 : (value / this.total) * 100;
   }
 
-  /** Callers of a function, hottest first; each value is the part of the function's total under that call site. */
+  /** Call sites of a function (calling function and line), hottest first; values partition its total. */
   callers(funcId: number): CallerEntry[] {
     const p = this.profile;
     const out: CallerEntry[] = [];
@@ -210,32 +211,50 @@ export class Aggregation {
       }
       return out.sort((a, b) => b.value - a.value);
     }
-    for (const e of edgesByCallee(p).site.get(funcId) ?? []) {
-      const v = this.siteEdgeTotal[e];
-      if (v === 0) continue;
-      const site = Math.floor(p.siteEdgeKey[e] / K26);
-      out.push({ funcId: p.siteFunc[site], lineId: p.siteLine[site], value: v });
-    }
+    const t = p.siteEdges;
+    forEdges(edgeIndex(p, 'site', 'callee'), funcId, (e) => {
+      const v = this.siteCallerTotal[e];
+      if (v) out.push({ funcId: p.siteFunc[t.caller[e]], lineId: p.siteLine[t.caller[e]], value: v });
+    });
+    return out.sort((a, b) => b.value - a.value);
+  }
+
+  /** Calling functions of a function (all their call sites together), hottest first. */
+  functionCallers(funcId: number): CalleeEntry[] {
+    const out: CalleeEntry[] = [];
+    const t = this.profile.funcEdges;
+    forEdges(edgeIndex(this.profile, 'func', 'callee'), funcId, (e) => {
+      const v = this.funcCallerTotal[e];
+      if (v) out.push({ funcId: t.caller[e], value: v });
+    });
     return out.sort((a, b) => b.value - a.value);
   }
 
   /** Functions called directly by `funcId`, hottest first. */
   callees(funcId: number): CalleeEntry[] {
-    return this.collect(edgesByCaller(this.profile).func.get(funcId), this.funcEdgeTotal, this.profile.funcEdgeKey);
+    const out: CalleeEntry[] = [];
+    const t = this.profile.funcEdges;
+    forEdges(edgeIndex(this.profile, 'func', 'caller'), funcId, (e) => {
+      const v = this.funcCalleeTotal[e];
+      if (v) out.push({ funcId: t.callee[e], value: v });
+    });
+    return out.sort((a, b) => b.value - a.value);
   }
 
   /** Functions called directly from a line, hottest first. */
   lineCallees(lineId: number): CalleeEntry[] {
-    return this.collect(edgesByCaller(this.profile).line.get(lineId), this.lineEdgeTotal, this.profile.lineEdgeKey);
+    const out: CalleeEntry[] = [];
+    const t = this.profile.lineEdges;
+    forEdges(edgeIndex(this.profile, 'line', 'caller'), lineId, (e) => {
+      const v = this.lineEdgeTotal[e];
+      if (v) out.push({ funcId: t.callee[e], value: v });
+    });
+    return out.sort((a, b) => b.value - a.value);
   }
 
-  private collect(edges: number[] | undefined, totals: Float64Array, keys: number[]): CalleeEntry[] {
-    const out: CalleeEntry[] = [];
-    for (const e of edges ?? []) {
-      const v = totals[e];
-      if (v !== 0) out.push({ funcId: keys[e] % K26, value: v });
-    }
-    return out.sort((a, b) => b.value - a.value);
+  /** Whether some sample calls `funcId` from line `lineId`. */
+  callsFrom(lineId: number, funcId: number): boolean {
+    return this.profile.lineEdges.get(lineId, funcId) !== undefined;
   }
 
   /** A line's own and total split by thread, in the order of the profile's threads. */
@@ -246,7 +265,8 @@ export class Aggregation {
     const inScope = new Set(this.threads);
     const own = new Map<number, number>();
     const tot = new Map<number, number>();
-    for (let n = 0; n < p.nodeCount; n++) {
+    const nodes = Math.min(p.nodeCount, this.nodeTotal.length);
+    for (let n = 0; n < nodes; n++) {
       const f = p.nodeFrame[n];
       if (f < 0 || p.frameLine[f] !== lineId) continue;
       const t = p.nodeThread[n];
@@ -288,39 +308,40 @@ function topIds(primary: Float64Array, secondary: Float64Array, limit: number, f
   return ids.length > limit ? ids.slice(0, limit) : ids;
 }
 
+/** Edges grouped by one end, as compressed rows (typed arrays, no per-key allocation). */
 interface EdgeIndex {
-  count: number;
-  site: Map<number, number[]>;
-  func: Map<number, number[]>;
-  line: Map<number, number[]>;
-}
-const calleeIndex = new WeakMap<Profile, EdgeIndex>();
-const callerIndex = new WeakMap<Profile, EdgeIndex>();
-
-function buildIndex(p: Profile, by: (key: number) => number): EdgeIndex {
-  const make = (keys: number[]) => {
-    const map = new Map<number, number[]>();
-    keys.forEach((k, e) => {
-      const id = by(k);
-      let list = map.get(id);
-      if (!list) map.set(id, (list = []));
-      list.push(e);
-    });
-    return map;
-  };
-  return { count: p.nodeCount, site: make(p.siteEdgeKey), func: make(p.funcEdgeKey), line: make(p.lineEdgeKey) };
+  edges: number;
+  start: Int32Array;
+  order: Int32Array;
 }
 
-function edgesByCallee(p: Profile): EdgeIndex {
-  let idx = calleeIndex.get(p);
-  if (!idx || idx.count !== p.nodeCount) calleeIndex.set(p, (idx = buildIndex(p, (k) => k % K26)));
+const edgeIndexes = new WeakMap<Profile, Map<string, EdgeIndex>>();
+
+function edgeIndex(p: Profile, table: 'site' | 'func' | 'line', by: 'caller' | 'callee'): EdgeIndex {
+  let byKind = edgeIndexes.get(p);
+  if (!byKind) edgeIndexes.set(p, (byKind = new Map()));
+  const t: EdgeTable = table === 'site' ? p.siteEdges : table === 'func' ? p.funcEdges : p.lineEdges;
+  const kind = `${table}:${by}`;
+  const hit = byKind.get(kind);
+  if (hit && hit.edges === t.count) return hit;
+  const keys = by === 'caller' ? t.caller : t.callee;
+  let max = -1;
+  for (let e = 0; e < t.count; e++) if (keys[e] > max) max = keys[e];
+  const start = new Int32Array(max + 2);
+  for (let e = 0; e < t.count; e++) start[keys[e] + 1]++;
+  for (let i = 0; i <= max; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, max + 1);
+  const order = new Int32Array(t.count);
+  for (let e = 0; e < t.count; e++) order[fill[keys[e]]++] = e;
+  const idx = { edges: t.count, start, order };
+  byKind.set(kind, idx);
   return idx;
 }
 
-function edgesByCaller(p: Profile): EdgeIndex {
-  let idx = callerIndex.get(p);
-  if (!idx || idx.count !== p.nodeCount) callerIndex.set(p, (idx = buildIndex(p, (k) => Math.floor(k / K26))));
-  return idx;
+/** Calls `fn` with each edge of `id`; edges added after an aggregation read as undefined (no value), never as 0. */
+function forEdges(idx: EdgeIndex, id: number, fn: (edge: number) => void): void {
+  if (id < 0 || id + 1 >= idx.start.length) return;
+  for (let i = idx.start[id]; i < idx.start[id + 1]; i++) fn(idx.order[i]);
 }
 
 const aggCache = new WeakMap<Profile, Map<string, { version: number; agg: Aggregation }>>();

@@ -46,3 +46,8 @@ export function formatPercent(p: number): string {
   if (p > 0 && p < 0.05) return '<0.1%';
   return `${p.toFixed(1)}%`;
 }
+
+/** `value` as a percent of `whole`; 0 when the whole is 0. The one place shares are computed. */
+export function percentOf(value: number, whole: number): number {
+  return whole === 0 ? 0 : (value / whole) * 100;
+}

@@ -75,19 +75,31 @@ const ROOT_FRAME = -1;
 // Keys packed into one double: both halves stay below 2^26, so the product stays below 2^52.
 const K26 = 67108864;
 
-class IdTable {
+/**
+ * Interned (caller, callee) pairs of small non-negative ids. The packing of a pair into one map key
+ * stays inside this class: consumers read `caller[e]` and `callee[e]`.
+ */
+export class EdgeTable {
   private readonly ids = new Map<number, number>();
   count = 0;
-  intern(key: number): number {
+  caller = new Int32Array(256);
+  callee = new Int32Array(256);
+  intern(caller: number, callee: number): number {
+    const key = caller * K26 + callee;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.count++;
       this.ids.set(key, id);
+      this.caller = grow(this.caller, id + 1);
+      this.callee = grow(this.callee, id + 1);
+      this.caller[id] = caller;
+      this.callee[id] = callee;
     }
     return id;
   }
-  get(key: number): number | undefined {
-    return this.ids.get(key);
+  /** The edge between two ids, or undefined when no sample has it. */
+  get(caller: number, callee: number): number | undefined {
+    return this.ids.get(caller * K26 + callee);
   }
 }
 
@@ -155,13 +167,11 @@ export class Profile {
   readonly siteFunc: number[] = [];
   readonly siteLine: number[] = [];
 
-  // Edges between a parent frame and a child frame, interned for once-per-sample counting
-  readonly siteEdges = new IdTable(); // (caller site, callee function)
-  readonly funcEdges = new IdTable(); // (caller function, callee function)
-  readonly lineEdges = new IdTable(); // (caller line, callee function)
-  siteEdgeKey: number[] = [];
-  funcEdgeKey: number[] = [];
-  lineEdgeKey: number[] = [];
+  // Edges between a parent frame and a child frame, interned for once-per-sample counting. Each
+  // table has the caller (a call site, a function or a line) and the callee function of every edge.
+  readonly siteEdges = new EdgeTable(); // (caller site, callee function)
+  readonly funcEdges = new EdgeTable(); // (caller function, callee function)
+  readonly lineEdges = new EdgeTable(); // (caller line, callee function)
 
   // Threads
   readonly threads: ThreadInfo[] = [];
@@ -320,12 +330,9 @@ export class Profile {
     const pf = parent >= 0 ? this.nodeFrame[parent] : ROOT_FRAME;
     if (pf >= 0 && frame >= 0) {
       const callee = this.frameFunc[frame];
-      this.nodeSiteEdge[n] = this.siteEdges.intern(this.frameSite[pf] * K26 + callee);
-      this.nodeFuncEdge[n] = this.funcEdges.intern(this.frameFunc[pf] * K26 + callee);
-      this.nodeLineEdge[n] = this.lineEdges.intern(this.frameLine[pf] * K26 + callee);
-      this.siteEdgeKey[this.nodeSiteEdge[n]] = this.frameSite[pf] * K26 + callee;
-      this.funcEdgeKey[this.nodeFuncEdge[n]] = this.frameFunc[pf] * K26 + callee;
-      this.lineEdgeKey[this.nodeLineEdge[n]] = this.frameLine[pf] * K26 + callee;
+      this.nodeSiteEdge[n] = this.siteEdges.intern(this.frameSite[pf], callee);
+      this.nodeFuncEdge[n] = this.funcEdges.intern(this.frameFunc[pf], callee);
+      this.nodeLineEdge[n] = this.lineEdges.intern(this.frameLine[pf], callee);
     } else {
       this.nodeSiteEdge[n] = -1;
       this.nodeFuncEdge[n] = -1;

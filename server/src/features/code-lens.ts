@@ -5,19 +5,19 @@
 import type { CodeLens } from 'vscode-languageserver-types';
 import { displayName, lensTitle } from '../core/present';
 import { Commands } from '../protocol';
-import { type AnnotatedDocument, anchors, percentOf } from './annotated';
+import type { AnnotatedDocument } from '../session/annotated-document';
 
 const MAX_CALLERS = 3;
 
 export function codeLenses(a: AnnotatedDocument): CodeLens[] {
   if (!a.settings.lenses) return [];
   const out: CodeLens[] = [];
-  for (const anchor of anchors(a)) {
+  for (const anchor of a.anchors()) {
     const { fn, line } = anchor;
-    if (percentOf(a, fn.total) < a.settings.threshold) continue;
+    if (a.percent(fn.total) < a.settings.threshold) continue;
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-    const callers = a.view.functionCallers(fn.funcId).slice(0, MAX_CALLERS);
-    const named = callers.map((c) => ({ name: a.view.functionAt(c.funcId).name, value: c.value }));
+    const callers = a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
+    const named = callers.map((c) => ({ name: a.view.fn(c.funcId).name, value: c.value }));
     const note = anchor.how === 'hottest' ? 'shown at its hottest line' : undefined;
     out.push({
       range,
@@ -31,21 +31,17 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
             : `${displayName(fn.name)}: ${a.view.ctx.metricLabel}, ${a.view.ctx.scopeLabel}`,
       },
     });
-    const sites = a.view.callSites(fn.funcId);
     for (const c of callers) {
-      const site = sites.find((s) => s.funcId === c.funcId);
-      if (!site) continue;
-      const key = a.view.profile.lineKey(site.lineId);
-      const uri = a.uriOf(key.file);
-      if (!uri || key.line <= 0) continue;
-      const name = displayName(a.view.functionAt(c.funcId).name);
+      const to = c.site && c.site.line > 0 ? a.locate(c.site.file, c.site.line) : undefined;
+      if (!to) continue;
+      const name = displayName(a.view.fn(c.funcId).name);
       out.push({
         range,
         command: {
           title: `→ ${name}`,
           command: Commands.openCallSite,
-          arguments: [uri, a.currentLine(uri, key.line - 1)],
-          tooltip: `Open the call from ${name} (line ${key.line})`,
+          arguments: [to.uri, to.line],
+          tooltip: `Open the call from ${name} (line ${c.site!.line})`,
         },
       });
     }

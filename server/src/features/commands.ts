@@ -6,6 +6,7 @@
 import { displayName } from '../core/present';
 import { formatValue } from '../core/format';
 import type { Scope } from '../core/model';
+import { scopeLabel } from '../core/view';
 import {
   type CallersResult,
   Commands,
@@ -14,54 +15,46 @@ import {
   type ScopeArg,
   type ScopeSummary,
 } from '../protocol';
+import type { ProfileSession } from '../session/profile-session';
 import type { ProfileEntry } from '../workspace/profile-store';
-import { scopeLabel, type ProfileView } from '../workspace/profile-view';
-import { type AnnotatedDocument, anchors } from './annotated';
 import { sampleCount } from './status';
 
+/** What commands need besides the session: the few things only the client can do. */
 export interface CommandHost {
-  /** Newest first. */
-  profiles(): ProfileEntry[];
-  activeEntry(): ProfileEntry | undefined;
-  activeView(): ProfileView | undefined;
-  selectProfile(entry: ProfileEntry): Promise<void>;
-  selectMetric(key: string): void;
-  setScope(scope: Scope): void;
-  enabled(): boolean;
-  setEnabled(on: boolean): void;
+  readonly session: ProfileSession;
+  /** window/showMessageRequest: the chosen item, or undefined. */
   ask(message: string, items: string[]): Promise<string | undefined>;
+  /** window/showDocument at a 0-based line. */
   openLocation(uri: string, line: number): Promise<boolean>;
-  annotated(uri: string): AnnotatedDocument | undefined;
-  /** A path as the user knows it (relative to its workspace folder). */
-  displayPath(path: string): string;
   log(message: string): void;
 }
 
-export function profileSummary(host: CommandHost, e: ProfileEntry): ProfileSummary {
+export function profileSummary(session: ProfileSession, e: ProfileEntry): ProfileSummary {
   return {
     uri: e.uri,
     path: e.path,
     format: e.format ?? 'unknown',
     samples: sampleCount(e),
-    active: host.activeEntry() === e,
+    active: session.active() === e,
     mtime: e.mtime,
     loading: e.loading,
     ...(e.problem ? { problem: e.problem } : {}),
   };
 }
 
-function metrics(host: CommandHost): MetricSummary[] {
-  const view = host.activeView();
-  const p = host.activeEntry()?.profile;
-  if (!p) return [];
-  return p.metrics.map((m) => ({ key: m.key, label: m.label, unit: m.unit, active: view?.metric.key === m.key }));
+function metrics(session: ProfileSession): MetricSummary[] {
+  const e = session.active();
+  const p = e?.profile;
+  if (!e || !p) return [];
+  const current = session.metricFor(e);
+  return p.metrics.map((m) => ({ key: m.key, label: m.label, unit: m.unit, active: current === m.key }));
 }
 
-function scopes(host: CommandHost): ScopeSummary[] {
-  const view = host.activeView();
-  const p = host.activeEntry()?.profile;
-  if (!p) return [];
-  const cur = view?.scope ?? {};
+function scopes(session: ProfileSession): ScopeSummary[] {
+  const e = session.active();
+  const p = e?.profile;
+  if (!e || !p) return [];
+  const cur = session.scopeFor(e);
   const out: ScopeSummary[] = [{ label: 'all threads', active: cur.pid === undefined && cur.thread === undefined }];
   const pids = p.processes();
   if (pids.length > 1) {
@@ -76,16 +69,17 @@ function scopes(host: CommandHost): ScopeSummary[] {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export async function executeCommand(host: CommandHost, command: string, args: unknown[]): Promise<unknown> {
+  const { session } = host;
   switch (command) {
     case Commands.listProfiles:
-      return host.profiles().map((e) => profileSummary(host, e));
+      return session.profiles().map((e) => profileSummary(session, e));
 
     case Commands.selectProfile: {
-      const list = host.profiles();
+      const list = session.profiles();
       let target = str(args[0]);
       if (target === undefined) {
         if (list.length === 0) return null;
-        const labels = list.map((e) => host.displayPath(e.path));
+        const labels = list.map((e) => session.displayPath(e.path));
         const pick = await host.ask('flamelens: which profile?', labels);
         if (pick === undefined) return null;
         target = list[labels.indexOf(pick)]?.path;
@@ -95,15 +89,15 @@ export async function executeCommand(host: CommandHost, command: string, args: u
         host.log(`selectProfile: no profile ${target}`);
         return null;
       }
-      await host.selectProfile(e);
-      return profileSummary(host, e);
+      await session.select(e);
+      return profileSummary(session, e);
     }
 
     case Commands.listMetrics:
-      return metrics(host);
+      return metrics(session);
 
     case Commands.selectMetric: {
-      const all = metrics(host);
+      const all = metrics(session);
       let key = str(args[0]);
       if (key === undefined) {
         if (all.length === 0) return null;
@@ -116,15 +110,15 @@ export async function executeCommand(host: CommandHost, command: string, args: u
         host.log(`selectMetric: the active profile has no metric ${JSON.stringify(key)} (it has ${all.map((x) => x.key).join(', ') || 'none'})`);
         return null;
       }
-      host.selectMetric(m.key);
+      session.selectMetric(m.key);
       return { ...m, active: true };
     }
 
     case Commands.listScopes:
-      return scopes(host);
+      return scopes(session);
 
     case Commands.setScope: {
-      const all = scopes(host);
+      const all = scopes(session);
       if (all.length === 0) return null;
       let arg: ScopeArg | null | undefined = args.length === 0 ? undefined : (args[0] as ScopeArg | null);
       if (arg === undefined) {
@@ -146,14 +140,14 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       } else if (arg !== null) {
         return null;
       }
-      host.setScope(scope);
-      const label = scopeLabel(host.activeEntry()!.profile!, scope);
+      session.setScope(scope);
+      const label = scopeLabel(session.active()!.profile!, scope);
       return { ...scope, label, active: true };
     }
 
     case Commands.toggle: {
-      const on = typeof args[0] === 'boolean' ? args[0] : !host.enabled();
-      host.setEnabled(on);
+      const on = typeof args[0] === 'boolean' ? args[0] : !session.enabled();
+      session.setEnabled(on);
       return on;
     }
 
@@ -161,7 +155,7 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       const uri = str(args[0]);
       const pos = args[1] as { line?: unknown } | undefined;
       if (!uri || typeof pos?.line !== 'number') return null;
-      const result = callersAt(host, uri, pos.line);
+      const result = callersAt(session, uri, pos.line);
       // From a lens ({ pick: true }): let the user choose a caller and open its call site.
       if (result && (args[2] as { pick?: unknown } | undefined)?.pick === true) {
         const targets = result.callers.filter((x) => x.uri);
@@ -188,34 +182,29 @@ export async function executeCommand(host: CommandHost, command: string, args: u
   }
 }
 
-/** Callers of the function whose lens (or body) is at a line. */
-function callersAt(host: CommandHost, uri: string, line: number): CallersResult | null {
-  const a = host.annotated(uri);
+/** Callers of the function whose lens (or body) is at a line: the places the editor may open first, hottest first. */
+function callersAt(session: ProfileSession, uri: string, line: number): CallersResult | null {
+  const a = session.annotated(uri);
   if (!a) return null;
-  const all = anchors(a);
-  const anchor =
-    all.find((x) => x.line === line) ??
-    // else the function executing that line
-    (() => {
-      const base = a.doc.tracker.toBase(line);
-      const c = base !== undefined ? a.costs.lines.get(base + 1) : undefined;
-      return c ? all.find((x) => x.fn.funcId === c.funcId) : undefined;
-    })();
+  const all = a.anchors();
+  const executing = a.costAt(line)?.funcId;
+  const anchor = all.find((x) => x.line === line) ?? all.find((x) => x.fn.funcId === executing);
   if (!anchor) return null;
   const { fn } = anchor;
-  const p = a.view.profile;
   return {
     function: displayName(fn.name),
-    callers: a.view.callSites(fn.funcId).map((s) => {
-      const key = p.lineKey(s.lineId);
-      const target = a.uriOf(key.file);
-      return {
-        name: displayName(a.view.functionAt(s.funcId).name),
-        ...(target ? { uri: target } : {}),
-        line: target ? a.currentLine(target, key.line - 1) : key.line - 1,
-        percent: fn.total > 0 ? Math.round((s.value / fn.total) * 1000) / 10 : 0,
-        value: formatValue(s.value, a.view.metric.unit),
-      };
-    }),
+    callers: a.view
+      .callSites(fn.funcId)
+      .filter((s) => a.view.isCode(s.funcId))
+      .map((s) => {
+        const to = s.line > 0 ? a.locate(s.file, s.line) : undefined;
+        return {
+          name: displayName(a.view.fn(s.funcId).name),
+          ...(to ? { uri: to.uri } : {}),
+          line: to ? to.line : s.line - 1,
+          percent: fn.total > 0 ? Math.round((s.value / fn.total) * 1000) / 10 : 0,
+          value: formatValue(s.value, a.view.metric.unit),
+        };
+      }),
   };
 }

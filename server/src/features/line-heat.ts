@@ -1,7 +1,7 @@
 /** `flamelens/lineHeat`: per open document, how hot each line is, for clients that tint lines. */
 import type { LineHeat, LineHeatParams } from '../protocol';
+import type { AnnotatedDocument } from '../session/annotated-document';
 import type { OpenDocument } from '../workspace/documents';
-import { type AnnotatedDocument, percentOf } from './annotated';
 
 /** Lines at or above the threshold, in current coordinates; no lines when annotations are off. */
 export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined): LineHeatParams {
@@ -11,12 +11,10 @@ export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined): L
     // point near 100 %) every real hot spot would get the same faint tint.
     let max = 0;
     for (const c of a.costs.lines.values()) if (c.total > max) max = c.total;
-    for (const [base, c] of a.costs.lines) {
-      const percent = percentOf(a, c.total);
-      if (c.total <= 0 || percent < a.settings.threshold) continue;
-      const line = doc.tracker.toCurrent(base - 1);
-      if (line === undefined) continue;
-      lines.push({ line, heat: max > 0 ? Math.min(1, c.total / max) : 0, percent: Math.round(percent * 100) / 100 });
+    for (const { line, cost } of a.lines()) {
+      const percent = a.percent(cost.total);
+      if (cost.total <= 0 || percent < a.settings.threshold) continue;
+      lines.push({ line, heat: max > 0 ? Math.min(1, cost.total / max) : 0, percent: Math.round(percent * 100) / 100 });
     }
     lines.sort((x, y) => x.line - y.line);
   }

@@ -1,7 +1,7 @@
 /** `flamelens/status`: what a status item shows about the active profile. */
 import type { StatusParams } from '../protocol';
 import type { ProfileEntry } from '../workspace/profile-store';
-import type { ProfileView } from '../workspace/profile-view';
+import type { ProfileView } from '../core/view';
 
 export function sampleCount(e: ProfileEntry): number {
   const p = e.profile;
@@ -9,8 +9,9 @@ export function sampleCount(e: ProfileEntry): number {
   return p.metricIndex('samples') >= 0 ? p.metricSum('samples') : p.nodeCount;
 }
 
-export function status(entry: ProfileEntry | undefined, view: ProfileView | undefined, enabled: boolean): StatusParams {
-  if (!entry) return { profile: null, loading: false, enabled };
+export function status(entry: ProfileEntry | undefined, view: ProfileView | undefined, enabled: boolean, waiting?: ProfileEntry): StatusParams {
+  const wait = waiting ? { waiting: waiting.path } : {};
+  if (!entry) return { profile: null, loading: false, enabled, ...wait };
   return {
     profile: entry.path,
     format: entry.format,
@@ -19,7 +20,9 @@ export function status(entry: ProfileEntry | undefined, view: ProfileView | unde
     samples: sampleCount(entry),
     scope: view?.ctx.scopeLabel,
     loading: entry.loading,
+    live: entry.live,
     enabled,
     ...(entry.problem ? { problem: entry.problem } : {}),
+    ...wait,
   };
 }

@@ -5,7 +5,6 @@
 import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { type Definition, pythonDefinitions } from '../core/definitions';
 import { LineTracker } from '../core/line-tracker';
 
 export interface OpenDocument {
@@ -19,7 +18,8 @@ export interface OpenDocument {
   dirty: boolean;
   /** Bumped on every change: a cache key for what is derived from the text. */
   revision: number;
-  defs?: { revision: number; defs: Definition[] };
+  /** The profile run (path and generation) whose recorded text is this document's base. */
+  base?: string;
 }
 
 export function uriToPath(uri: string): string | undefined {
@@ -89,11 +89,5 @@ export class Documents {
   rebase(doc: OpenDocument): void {
     doc.tracker.reset(doc.text.lineCount);
     doc.revision++;
-  }
-
-  /** Python definitions of the current text, parsed once per revision. */
-  definitions(doc: OpenDocument): Definition[] {
-    if (doc.defs?.revision !== doc.revision) doc.defs = { revision: doc.revision, defs: pythonDefinitions(doc.text.getText()) };
-    return doc.defs.defs;
   }
 }

@@ -1,16 +1,19 @@
 /**
- * The profiles of the workspace: discovery events in, models out. Files are read in chunks that
- * yield to the event loop, so requests are answered while a big file loads. A file that grows is
- * continued from where reading stopped (the reader keeps a half-written record until its end); a
- * file truncated or replaced is read again from the start. Problems are reported once per file
- * version, naming the file and where reading stopped.
+ * The profiles of the workspace: discovery events in, models out. Files are read with the
+ * engine's one reading loop (core/byte-source.ts), which yields to the event loop between chunks,
+ * so requests are answered while a big file loads. A file that grows is continued from where
+ * reading stopped (the reader keeps a half-written record until its end); a file truncated or
+ * replaced is read again from the start; a file deleted or replaced while it is read stops being
+ * read at once. Only regular files are ever opened (a FIFO named like a profile would block).
+ * Problems are reported once per file version, naming the file and where reading stopped.
  */
 import type { Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { describeIssues, HEAD_BYTES } from '../core/load';
+import { fileSource, HEAD_BYTES, pump } from '../core/byte-source';
+import { describeIssues } from '../core/load';
 import { Profile } from '../core/model';
-import { detectFormat } from '../core/readers/index';
+import { detectFormat, formatSpec } from '../core/readers/index';
 import type { ProfileReader } from '../core/readers/types';
 import type { ProgressReporter } from '../lsp-client';
 import type { LogLevel } from '../settings';
@@ -21,16 +24,18 @@ export interface ProfileEntry {
   /** Last modification time seen, ms since the epoch. */
   mtime: number;
   size: number;
-  /** When the watcher first reported the file. */
-  readonly discovered: number;
   profile: Profile | undefined;
   reader: ProfileReader | undefined;
   format: string | undefined;
   /** Bytes pushed into the reader. */
   offset: number;
+  /** Bytes are being read now. */
   loading: boolean;
-  /** A big file read from its start: partial views of it are not worth building. */
-  bulk: boolean;
+  /**
+   * Being written by a profiler: it changed within the settle time, or grew after it was read.
+   * Views of a live file show its numbers so far; views of a complete file wait for its end.
+   */
+  live: boolean;
   /** Someone asked for its data: later changes on disk are read as they come. */
   wanted: boolean;
   /** The reader was told the file ended (it may still continue if the file grows). */
@@ -47,26 +52,35 @@ export interface ProfileEntry {
   head: Buffer | undefined;
   busy: Promise<void> | undefined;
   again: boolean;
+  /** Declares a quiet live file finished, and polls its size meanwhile (watchers miss events). */
   settleTimer: NodeJS.Timeout | undefined;
+  pollTimer: NodeJS.Timeout | undefined;
+}
+
+/** Whether a profile has samples to show: a file a profiler just created (0 bytes, a header) has none. */
+export function hasSamples(e: ProfileEntry): boolean {
+  const p = e.profile;
+  return !!p && p.metrics.length > 0 && p.nodeCount > p.threads.length;
 }
 
 export interface StoreHost {
   log(level: LogLevel, message: string): void;
   /** A problem with a file, once per file version (window/showMessage). */
   problem(entry: ProfileEntry, message: string): void;
-  /** Data, state or identity of an entry changed; `reset` when it was read again from scratch. */
+  /** Data, state or identity of an entry changed; `reset` when it was read again from scratch (or emptied). */
   changed(entry: ProfileEntry, kind: 'data' | 'reset' | 'loaded' | 'removed' | 'added'): void;
   /** Work-done progress for a big read, if the client supports it. */
   progress(title: string): Promise<ProgressReporter | undefined>;
-  /** How long a streaming file must stay unchanged before its reader is told the file ended. */
+  /** How long a file must stay unchanged before its reader is told the file ended. */
   settleMs(): number;
+  /** How often a live file's size is checked besides the watcher's events. */
+  pollMs(): number;
 }
 
-/** Formats whose readers produce data while bytes arrive: a growing file is continued, not re-read. */
-const STREAMING = new Set(['austin-text', 'mojo', 'austin-mojo', 'collapsed']);
-const CHUNK = 256 * 1024;
 const HEAD_CHECK = 64;
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+/** While reading, how often the path is checked for deletion or replacement. */
+const IDENTITY_CHECK_MS = 200;
 
 export class ProfileStore {
   readonly entries = new Map<string, ProfileEntry>();
@@ -74,7 +88,7 @@ export class ProfileStore {
 
   constructor(
     private readonly host: StoreHost,
-    private readonly chunkSize = CHUNK,
+    private readonly chunkSize?: number,
   ) {}
 
   /** Newest first by modification time. */
@@ -95,13 +109,12 @@ export class ProfileStore {
       uri: pathToFileURL(path).href,
       mtime: stats?.mtimeMs ?? Date.now(),
       size: stats?.size ?? 0,
-      discovered: Date.now(),
       profile: undefined,
       reader: undefined,
       format: undefined,
       offset: 0,
       loading: false,
-      bulk: false,
+      live: false,
       wanted: false,
       ended: false,
       generation: 0,
@@ -113,6 +126,7 @@ export class ProfileStore {
       busy: undefined,
       again: false,
       settleTimer: undefined,
+      pollTimer: undefined,
     };
     this.entries.set(path, e);
     this.host.changed(e, 'added');
@@ -122,7 +136,7 @@ export class ProfileStore {
   remove(path: string): void {
     const e = this.entries.get(path);
     if (!e) return;
-    clearTimeout(e.settleTimer);
+    this.stopTimers(e);
     this.entries.delete(path);
     this.host.changed(e, 'removed');
   }
@@ -152,7 +166,7 @@ export class ProfileStore {
           await this.readNew(e);
         } while (e.again && !this.disposed && this.entries.has(e.path));
       } catch (err) {
-        this.fail(e, `reading stopped: ${(err as Error).message}`);
+        this.fail(e, `reading stopped: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       } finally {
         e.busy = undefined;
         e.loading = false;
@@ -164,7 +178,14 @@ export class ProfileStore {
 
   dispose(): void {
     this.disposed = true;
-    for (const e of this.entries.values()) clearTimeout(e.settleTimer);
+    for (const e of this.entries.values()) this.stopTimers(e);
+  }
+
+  private stopTimers(e: ProfileEntry): void {
+    clearTimeout(e.settleTimer);
+    clearInterval(e.pollTimer);
+    e.settleTimer = undefined;
+    e.pollTimer = undefined;
   }
 
   private fail(e: ProfileEntry, message: string): void {
@@ -179,6 +200,21 @@ export class ProfileStore {
     this.host.problem(e, e.problem);
   }
 
+  /** Forgets what was read: the file was truncated to nothing or replaced by an empty one. */
+  private clear(e: ProfileEntry): void {
+    this.stopTimers(e);
+    e.generation++;
+    e.reader = undefined;
+    e.profile = undefined;
+    e.format = undefined;
+    e.offset = 0;
+    e.ended = false;
+    e.live = false;
+    e.problem = undefined;
+    e.head = undefined;
+    this.host.changed(e, 'reset');
+  }
+
   private async readNew(e: ProfileEntry): Promise<void> {
     let st: Stats;
     try {
@@ -187,85 +223,147 @@ export class ProfileStore {
       this.fail(e, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return;
     }
+    if (!st.isFile()) {
+      // a FIFO or device named like a profile: opening it for reading would block until a writer comes
+      this.fail(e, 'not a regular file (a pipe or a device): not read');
+      return;
+    }
     e.mtime = st.mtimeMs;
     e.size = st.size;
+    if (e.reader && st.size === 0) {
+      this.host.log('info', `${e.path} was emptied: its numbers are cleared until it has samples again`);
+      this.clear(e);
+      return;
+    }
     const fh = await open(e.path, 'r');
     try {
       if (e.reader && (await this.replaced(e, st, fh))) {
         this.host.log('info', `${e.path} was truncated or replaced: reading it again from the start`);
-        e.reader = undefined;
+        this.clear(e);
       }
       if (!e.reader) {
         if (st.size === 0) return; // a profiler just created it: wait for bytes
         if (!(await this.start(e, st, fh))) return;
-      } else if (e.ended && st.size > e.offset && !STREAMING.has(e.format ?? '')) {
+      } else if (e.ended && st.size > e.offset && !this.streaming(e)) {
         // A whole-file format that changed: only a fresh read gives a consistent model.
         if (!(await this.start(e, st, fh))) return;
       }
-      if (st.size <= e.offset) return;
-      clearTimeout(e.settleTimer);
-      e.loading = true;
-      e.ended = false;
-      const reader = e.reader!;
-      const big = st.size - e.offset >= PROGRESS_MIN_BYTES;
-      const progress = big ? await this.host.progress(`flamelens: reading ${baseName(e.path)}`) : undefined;
-      const from = e.offset;
-      const t0 = Date.now();
-      e.bulk = big && from === 0;
-      try {
-        while (e.offset < st.size && !this.disposed && e.reader === reader) {
-          // a fresh buffer per chunk: readers may keep views of what they were pushed
-          const buf = Buffer.allocUnsafe(this.chunkSize);
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, st.size - e.offset), e.offset);
-          if (bytesRead === 0) break;
-          try {
-            reader.push(buf.subarray(0, bytesRead));
-          } catch (err) {
-            this.fail(e, `reading stopped at byte ${e.offset}: ${(err as Error).message}`);
-            return;
-          }
-          e.offset += bytesRead;
-          if (reader.failed) break;
-          progress?.report(((e.offset - from) / (st.size - from)) * 100);
-          this.host.changed(e, 'data');
-        }
-      } finally {
-        progress?.done();
-        e.bulk = false;
+      if (st.size <= e.offset) {
+        this.afterRead(e, e.reader!, st);
+        return;
       }
-      if (e.reader !== reader) return;
-      e.loading = false;
-      const mb = (e.offset - from) / 1048576;
-      this.host.log(from === 0 ? 'info' : 'debug', `${e.path}: read ${mb.toFixed(mb < 10 ? 2 : 0)} MiB${from > 0 ? ' more' : ''} (${reader.format}) in ${Date.now() - t0} ms`);
-      if (reader.failed) {
-        e.problem = describeIssues(e.path, reader.issues) ?? `${e.path}: reading stopped at byte ${e.offset}`;
-        this.report(e);
-      } else if (STREAMING.has(reader.format) || (e.profile?.nodeCount ?? 0) > 0) {
-        // Problems inside what was read are real now; a half-written tail is only judged on settling.
-        if (reader.issues.length > 0) {
-          e.problem = describeIssues(e.path, reader.issues);
-          this.report(e);
-        }
-        // The writer may still be at work: a half-written record waits in the reader. Only a file
-        // that stays unchanged for a while is declared finished (which reports a truncated tail).
-        e.settleTimer = setTimeout(() => this.settle(e, reader), this.host.settleMs());
-        e.settleTimer.unref?.();
-      } else {
-        this.finish(e, reader);
-      }
-      this.host.changed(e, 'loaded');
+      await this.readRange(e, fh, st);
     } finally {
       await fh.close();
     }
   }
 
-  private settle(e: ProfileEntry, reader: ProfileReader): void {
-    if (this.disposed || e.reader !== reader || e.busy) return;
+  private async readRange(e: ProfileEntry, fh: FileHandle, st: Stats): Promise<void> {
+    clearTimeout(e.settleTimer);
+    e.loading = true;
+    const reader = e.reader!;
+    const from = e.offset;
+    // a file read from its start that nobody is writing is complete: views wait for its end
+    if (from === 0) e.live = Date.now() - st.mtimeMs < this.host.settleMs();
+    const big = st.size - from >= PROGRESS_MIN_BYTES;
+    const progress = big ? await this.host.progress(`flamelens: reading ${baseName(e.path)}`) : undefined;
+    const t0 = Date.now();
+    let checked = t0;
+    let gone = false;
+    try {
+      await pump(reader, fileSource(fh, from, st.size, this.chunkSize), {
+        stop: () => this.disposed || e.reader !== reader || gone || !this.entries.has(e.path),
+        onChunk: async (bytes) => {
+          e.offset = from + bytes;
+          progress?.report((bytes / (st.size - from)) * 100);
+          this.host.changed(e, 'data');
+          if (Date.now() - checked > IDENTITY_CHECK_MS) {
+            checked = Date.now();
+            gone = await this.isGone(e, st);
+          }
+        },
+      });
+    } catch (err) {
+      this.fail(e, `reading stopped at byte ${e.offset}: ${(err as Error).message}`);
+      return;
+    } finally {
+      progress?.done();
+    }
+    if (gone) {
+      this.host.log('info', `${e.path} was deleted or replaced while it was read: stopped reading it`);
+      e.loading = false;
+      if (this.entries.has(e.path)) e.again = true;
+      return;
+    }
+    if (e.reader !== reader) return;
+    const mb = (e.offset - from) / 1048576;
+    this.host.log(from === 0 ? 'info' : 'debug', `${e.path}: read ${mb.toFixed(mb < 10 ? 2 : 0)} MiB${from > 0 ? ' more' : ''} (${reader.format}) in ${Date.now() - t0} ms`);
+    this.afterRead(e, reader, st);
+  }
+
+  /** At the end of what the file held: finish a complete file now, or wait (and poll) while it may grow. */
+  private afterRead(e: ProfileEntry, reader: ProfileReader, st: Stats): void {
+    e.loading = false;
+    if (reader.failed) {
+      e.problem = describeIssues(e.path, reader.issues) ?? `${e.path}: reading stopped at byte ${e.offset}`;
+      this.report(e);
+      this.stopTimers(e);
+    } else if (this.streaming(e) && Date.now() - st.mtimeMs < this.host.settleMs()) {
+      // The writer may still be at work: a half-written record waits in the reader, and only a
+      // file that stays unchanged for a while is declared finished (which reports a truncated tail).
+      e.live = true;
+      this.reportInner(e, reader);
+      clearTimeout(e.settleTimer);
+      e.settleTimer = setTimeout(() => void this.settle(e, reader), this.host.settleMs());
+      e.settleTimer.unref?.();
+      if (!e.pollTimer) {
+        e.pollTimer = setInterval(() => void this.poll(e), this.host.pollMs());
+        e.pollTimer.unref?.();
+      }
+    } else {
+      this.finish(e, reader);
+    }
+    this.host.changed(e, 'loaded');
+  }
+
+  /** Problems inside what was read are real now; a half-written tail is only judged when the file is finished. */
+  private reportInner(e: ProfileEntry, reader: ProfileReader): void {
+    if (reader.issues.length === 0) return;
+    e.problem = describeIssues(e.path, reader.issues);
+    this.report(e);
+  }
+
+  /** A live file's size, checked on a timer too: a watcher can miss the last write of a burst. */
+  private async poll(e: ProfileEntry): Promise<void> {
+    if (this.disposed || !this.entries.has(e.path) || e.busy) return;
+    try {
+      const st = await stat(e.path);
+      if (st.size !== e.offset || st.mtimeMs !== e.mtime) void this.load(e);
+    } catch {
+      // gone: the watcher reports the unlink
+    }
+  }
+
+  private async settle(e: ProfileEntry, reader: ProfileReader): Promise<void> {
+    if (this.disposed || e.reader !== reader) return;
+    // never declare a file finished without looking at it once more
+    try {
+      const st = await stat(e.path);
+      if (st.size !== e.offset || st.mtimeMs !== e.mtime) {
+        void this.load(e);
+        return;
+      }
+    } catch {
+      return;
+    }
+    if (e.busy || e.reader !== reader) return;
     this.finish(e, reader);
     this.host.changed(e, 'loaded');
   }
 
   private finish(e: ProfileEntry, reader: ProfileReader): void {
+    this.stopTimers(e);
+    e.live = false;
     if (e.ended) return;
     try {
       reader.end();
@@ -277,9 +375,13 @@ export class ProfileStore {
     this.report(e);
   }
 
+  private streaming(e: ProfileEntry): boolean {
+    return !!e.reader && (formatSpec(e.reader.format)?.streaming ?? false);
+  }
+
   /** Creates a reader for the file from its first bytes. False when the format is unknown. */
-  private async start(e: ProfileEntry, st: Stats, fh: import('node:fs/promises').FileHandle): Promise<boolean> {
-    clearTimeout(e.settleTimer);
+  private async start(e: ProfileEntry, st: Stats, fh: FileHandle): Promise<boolean> {
+    this.stopTimers(e);
     const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const h = head.subarray(0, bytesRead);
@@ -312,7 +414,7 @@ export class ProfileStore {
   }
 
   /** True when the bytes already read are no longer the file's: truncated, or another file now. */
-  private async replaced(e: ProfileEntry, st: Stats, fh: import('node:fs/promises').FileHandle): Promise<boolean> {
+  private async replaced(e: ProfileEntry, st: Stats, fh: FileHandle): Promise<boolean> {
     if (st.size < e.offset) return true;
     if (st.ino !== e.ino || (e.birthtime && st.birthtimeMs && st.birthtimeMs !== e.birthtime)) return true;
     if (!e.head) return false;
@@ -320,7 +422,18 @@ export class ProfileStore {
     const { bytesRead } = await fh.read(b, 0, b.length, 0);
     return bytesRead < e.head.length || !b.equals(e.head);
   }
+
+  /** The path no longer names the file being read (deleted, renamed away, atomically replaced, truncated). */
+  private async isGone(e: ProfileEntry, st: Stats): Promise<boolean> {
+    try {
+      const now = await stat(e.path);
+      return now.ino !== st.ino || now.size < e.offset;
+    } catch {
+      return true;
+    }
+  }
 }
+
 
 function baseName(p: string): string {
   return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);

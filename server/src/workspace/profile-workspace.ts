@@ -6,7 +6,7 @@ import type { PathMapping } from '../core/path-resolver';
 import { PathResolver } from '../core/path-resolver';
 import type { ProgressReporter } from '../lsp-client';
 import type { LogLevel, Settings } from '../settings';
-import { globMatcher } from './glob';
+import { globMatcher } from '../core/glob';
 import { type ProfileEntry, ProfileStore } from './profile-store';
 import { WorkspaceWatcher } from './watcher';
 
@@ -61,6 +61,7 @@ export class ProfileWorkspace {
       progress: (title) => host.progress(title),
       // A live profiler may pause mid-record (a buffered write, an idle program): only a long quiet ends the file.
       settleMs: () => Math.max(2000, 10 * host.settings().refreshInterval),
+      pollMs: () => Math.max(100, host.settings().refreshInterval),
     });
   }
 
@@ -73,6 +74,11 @@ export class ProfileWorkspace {
   setMappings(mappings: readonly PathMapping[]): void {
     this.resolver.setMappings(mappings.map((m) => ({ localRoot: m.localRoot, remoteRoot: m.remoteRoot })));
     this.resolverGen++;
+  }
+
+  /** Local file -> the recorded paths of a profile that map to it. */
+  mapFiles(recorded: Iterable<string>, profileDir: string): Map<string, string[]> {
+    return this.resolver.mapFiles(recorded, profileDir);
   }
 
   /** Logs what path resolution noticed (ties between equally good candidates). */

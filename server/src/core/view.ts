@@ -1,0 +1,388 @@
+/**
+ * The query surface of the engine: one profile seen through one metric and scope, frozen at one
+ * moment. Every consumer (inlay hints, lenses, hovers, commands, the CLI, the flame graph) asks a
+ * ProfileView; none reads aggregation arrays or profile ids directly.
+ *
+ * Lines here are the profile's own: 1-based, in the recorded file. Mapping them to an edited
+ * document is the caller's business (LineTracker).
+ */
+import { type Aggregation, aggregate } from './aggregate';
+import { percentOf } from './format';
+import type { FrameKind, MetricDef, Profile, Scope } from './model';
+import type { CostContext } from './present';
+import { META } from './readers/meta-keys';
+
+/**
+ * What a format records per line: everything (Austin, MOJO, pprof, ...), only own values
+ * (.cpuprofile positionTicks: no call-site lines, so no line totals), or nothing (pstats).
+ * Views show what is there and never invent the rest.
+ */
+export type LineData = 'full' | 'own' | 'none';
+
+export function lineDataOf(profile: Profile): LineData {
+  if (profile.meta.get(META.lineOwn) === 'none') return 'none';
+  if (profile.meta.get(META.lineTotals) === 'none') return 'own';
+  return 'full';
+}
+
+export interface FunctionRef {
+  readonly id: number;
+  readonly name: string;
+  /** The recorded path ('' for frames without one). */
+  readonly file: string;
+  /** 1-based definition line recorded by the format, 0 when it records none. */
+  readonly defLine: number;
+  readonly kind: FrameKind;
+}
+
+export interface Figures {
+  readonly own: number;
+  readonly total: number;
+}
+
+export interface LineCost {
+  own: number;
+  total: number;
+  /** The profile's line ids for this line (several when several recorded paths map to one file). */
+  readonly lineIds: number[];
+  /** The function executing this line: the innermost where several do (a comprehension in its def); -1 when none. */
+  funcId: number;
+  /** Every function with frames at this line. */
+  readonly funcIds: number[];
+}
+
+export interface FunctionCost extends Figures {
+  readonly funcId: number;
+  readonly name: string;
+  /** 1-based definition line recorded by the format, 0 when it records none. */
+  readonly defLine: number;
+  /** 1-based line with the highest total inside this function, 0 when it has no line data. */
+  readonly hotLine: number;
+}
+
+export interface FileCosts {
+  /** 1-based recorded line -> costs; only lines the format really records (see LineData). */
+  readonly lines: Map<number, LineCost>;
+  readonly lineData: LineData;
+  /** Functions of this file with data, hottest (by total) first. */
+  readonly functions: FunctionCost[];
+  /** The recorded paths these costs come from. */
+  readonly recorded: readonly string[];
+}
+
+/** A call from one function into another, at one line of the caller. */
+export interface CallSite {
+  readonly funcId: number;
+  readonly file: string;
+  /** 1-based line of the call in the caller's file; 0 when unknown. */
+  readonly line: number;
+  readonly value: number;
+}
+
+/** A calling function, all its call sites together, with the hottest of them. */
+export interface Caller {
+  readonly funcId: number;
+  readonly value: number;
+  readonly site: CallSite | undefined;
+}
+
+export interface Callee {
+  readonly funcId: number;
+  readonly value: number;
+}
+
+export interface LineRow extends Figures {
+  readonly file: string;
+  readonly line: number;
+  /** The function executing the line (the innermost), -1 when unknown. */
+  readonly funcId: number;
+}
+
+export interface FunctionRow extends Figures {
+  readonly fn: FunctionRef;
+}
+
+export interface ThreadShare extends Figures {
+  readonly label: string;
+}
+
+export function scopeLabel(profile: Profile, scope: Scope): string {
+  if (scope.thread !== undefined) {
+    const t = profile.threads[scope.thread];
+    return t ? `thread ${t.label} (process ${t.pid})` : `thread #${scope.thread}`;
+  }
+  if (scope.pid !== undefined) return `process ${scope.pid}`;
+  return 'all threads';
+}
+
+export class ProfileView {
+  readonly profile: Profile;
+  readonly metric: MetricDef;
+  /** The metric summed over the scope: the denominator of every percent. */
+  readonly total: number;
+  readonly lineData: LineData;
+  /** What tooltips and hovers say about the numbers' context. */
+  readonly ctx: CostContext;
+  /** Profile version the numbers reflect. */
+  readonly version: number;
+  // table sizes when the view was made: later ids have no aggregate yet
+  private readonly lines: number;
+  private readonly funcs: number;
+  private byFile: Map<string, { lines: number[]; funcs: number[] }> | undefined;
+  private lineFuncs: Map<number, number[]> | undefined;
+  private readonly fileCache = new Map<string, FileCosts | undefined>();
+  private readonly threadSplits = new Map<string, ThreadShare[]>();
+
+  private constructor(
+    private readonly agg: Aggregation,
+    readonly scope: Scope,
+    /** A name for the profile in texts (its file name). */
+    readonly name: string,
+  ) {
+    this.profile = agg.profile;
+    this.version = this.profile.version;
+    this.metric = this.profile.metrics[this.profile.metricIndex(agg.metric)];
+    this.total = agg.total;
+    this.lineData = lineDataOf(this.profile);
+    this.lines = agg.lineTotal.length;
+    this.funcs = agg.funcTotal.length;
+    this.ctx = {
+      metricLabel: this.metric.label,
+      unit: this.metric.unit,
+      scopeTotal: agg.total,
+      scopeLabel: scopeLabel(this.profile, scope),
+      profileName: name,
+    };
+  }
+
+  /** The view of a profile for a metric key and scope; throws when the profile has no such metric. */
+  static create(profile: Profile, metric: string, scope: Scope, name: string): ProfileView {
+    if (profile.metricIndex(metric) < 0) throw new Error(`this profile has no metric '${metric}'`);
+    return new ProfileView(aggregate(profile, scope, metric), scope, name);
+  }
+
+  get threads(): readonly number[] {
+    return this.agg.threads;
+  }
+
+  /** Percent of the scope total. */
+  percent(value: number): number {
+    return percentOf(value, this.total);
+  }
+
+  fn(funcId: number): FunctionRef {
+    const f = this.profile.functionAt(funcId);
+    return { id: funcId, name: f.name, file: f.file, defLine: f.defLine, kind: f.kind };
+  }
+
+  /** Own and total of a function (zero for functions the view has no numbers for). */
+  functionCost(funcId: number): Figures {
+    if (funcId < 0 || funcId >= this.funcs) return { own: 0, total: 0 };
+    return { own: this.agg.funcOwn[funcId], total: this.agg.funcTotal[funcId] };
+  }
+
+  /** Functions whose frames map to a source file: not the synthetic frames (`:INVALID:`, idle, GC, native). */
+  isCode(funcId: number): boolean {
+    return this.profile.funcKind[funcId] === 'source' && this.profile.str(this.profile.funcFile[funcId]) !== '';
+  }
+
+  private index(): Map<string, { lines: number[]; funcs: number[] }> {
+    if (this.byFile) return this.byFile;
+    const p = this.profile;
+    const { lineTotal, lineOwn, funcTotal, funcOwn } = this.agg;
+    const m = new Map<string, { lines: number[]; funcs: number[] }>();
+    const slot = (file: string) => {
+      let s = m.get(file);
+      if (!s) m.set(file, (s = { lines: [], funcs: [] }));
+      return s;
+    };
+    for (let i = 0; i < this.lines; i++) if (lineTotal[i] !== 0 || lineOwn[i] !== 0) slot(p.str(p.lineFile[i])).lines.push(i);
+    for (let f = 0; f < this.funcs; f++) {
+      if ((funcTotal[f] !== 0 || funcOwn[f] !== 0) && p.funcKind[f] === 'source') slot(p.str(p.funcFile[f])).funcs.push(f);
+    }
+    // line -> the functions executing it, from the call sites
+    const lf = new Map<number, number[]>();
+    for (let site = 0; site < p.siteFunc.length; site++) {
+      const l = p.siteLine[site];
+      if (l >= this.lines || (lineTotal[l] === 0 && lineOwn[l] === 0)) continue;
+      const list = lf.get(l);
+      if (list) list.push(p.siteFunc[site]);
+      else lf.set(l, [p.siteFunc[site]]);
+    }
+    this.lineFuncs = lf;
+    this.byFile = m;
+    return m;
+  }
+
+  /** Recorded source paths with data in this view (frames that map to no file excluded). */
+  sourceFiles(): string[] {
+    return [...this.index().entries()].filter(([file, s]) => file !== '' && s.funcs.length > 0).map(([file]) => file);
+  }
+
+  /**
+   * Line and function costs of the file the given recorded paths stand for (several when several
+   * recorded paths map to one local file), or undefined when none has data. Only lines the format
+   * records are listed: none for pstats, own values only for .cpuprofile, never line 0.
+   */
+  fileCosts(recorded: readonly string[]): FileCosts | undefined {
+    const key = recorded.join('\u0000');
+    if (this.fileCache.has(key)) return this.fileCache.get(key);
+    const costs = this.computeFileCosts(recorded);
+    this.fileCache.set(key, costs);
+    return costs;
+  }
+
+  private computeFileCosts(recorded: readonly string[]): FileCosts | undefined {
+    const p = this.profile;
+    const { lineOwn, lineTotal, funcOwn, funcTotal } = this.agg;
+    const byFile = this.index();
+    if (!recorded.some((f) => byFile.has(f))) return undefined;
+    const lines = new Map<number, LineCost>();
+    const funcIds = new Set<number>();
+    const lineData = this.lineData;
+    for (const file of recorded) {
+      const s = byFile.get(file);
+      if (!s) continue;
+      for (const id of lineData === 'none' ? [] : s.lines) {
+        // Without line totals in the format, a non-leaf frame's line is its function's definition,
+        // not a call site: only the own values are real line data.
+        if (lineData === 'own' && lineOwn[id] === 0) continue;
+        const n = p.lineNo[id];
+        if (n <= 0) continue;
+        const total = lineData === 'own' ? lineOwn[id] : lineTotal[id];
+        const fs = this.lineFuncs!.get(id) ?? [];
+        const c = lines.get(n);
+        if (c) {
+          c.own += lineOwn[id];
+          c.total += total;
+          c.lineIds.push(id);
+          for (const f of fs) if (!c.funcIds.includes(f)) c.funcIds.push(f);
+        } else {
+          lines.set(n, { own: lineOwn[id], total, lineIds: [id], funcId: -1, funcIds: [...fs] });
+        }
+      }
+      for (const f of s.funcs) funcIds.add(f);
+    }
+    // hottest line of each function, from the lines it executes
+    const hot = new Map<number, { line: number; total: number }>();
+    for (const [n, c] of lines) {
+      c.funcId = this.innermost(c);
+      for (const f of c.funcIds) {
+        const h = hot.get(f);
+        if (!h || c.total > h.total) hot.set(f, { line: n, total: c.total });
+      }
+    }
+    const functions: FunctionCost[] = [...funcIds].map((f) => ({
+      funcId: f,
+      name: p.str(p.funcName[f]),
+      own: funcOwn[f],
+      total: funcTotal[f],
+      defLine: p.funcDefLine[f] ?? 0,
+      hotLine: hot.get(f)?.line ?? 0,
+    }));
+    functions.sort((a, b) => b.total - a.total || a.funcId - b.funcId);
+    return { lines, lineData, functions, recorded };
+  }
+
+  /** Of the functions at a line, the one the others call from that line (a comprehension inside its def). */
+  private innermost(c: LineCost): number {
+    if (c.funcIds.length <= 1) return c.funcIds[0] ?? -1;
+    const called = c.funcIds.filter((f) => c.lineIds.some((l) => this.agg.callsFrom(l, f)));
+    return called.length > 0 ? called[called.length - 1] : c.funcIds[0];
+  }
+
+  /**
+   * Call sites of a function, hottest first: each sample is credited to the call below the
+   * function's outermost occurrence, so the values add up to at most the function's total.
+   */
+  callSites(funcId: number): CallSite[] {
+    if (funcId < 0 || funcId >= this.funcs) return [];
+    const p = this.profile;
+    return this.agg
+      .callers(funcId)
+      .filter((c) => c.lineId < this.lines)
+      .map((c) => ({ funcId: c.funcId, file: p.str(p.lineFile[c.lineId]), line: p.lineNo[c.lineId], value: c.value }));
+  }
+
+  /** Calling functions (all call sites of each together), hottest first, with each one's hottest call site. */
+  callers(funcId: number): Caller[] {
+    if (funcId < 0 || funcId >= this.funcs) return [];
+    const sites = this.callSites(funcId);
+    return this.agg.functionCallers(funcId).map((c) => ({ ...c, site: sites.find((s) => s.funcId === c.funcId) }));
+  }
+
+  /** Functions called directly by a function's outermost occurrence, hottest first. */
+  callees(funcId: number): Callee[] {
+    if (funcId < 0 || funcId >= this.funcs) return [];
+    return this.agg.callees(funcId);
+  }
+
+  /** Functions called from any of the given lines (one source line, several recorded ids), hottest first. */
+  lineCallees(lineIds: readonly number[]): Callee[] {
+    const byFunc = new Map<number, number>();
+    for (const id of lineIds) {
+      if (id >= this.lines) continue;
+      for (const e of this.agg.lineCallees(id)) byFunc.set(e.funcId, (byFunc.get(e.funcId) ?? 0) + e.value);
+    }
+    return [...byFunc].map(([funcId, value]) => ({ funcId, value })).sort((a, b) => b.value - a.value);
+  }
+
+  /** Own and total of a line per thread of the scope, when the scope has several threads; hottest first. */
+  lineThreads(lineIds: readonly number[]): ThreadShare[] {
+    if (this.agg.threads.length <= 1) return [];
+    const key = lineIds.join(',');
+    const hit = this.threadSplits.get(key);
+    if (hit) return hit;
+    const by = new Map<number, { own: number; total: number }>();
+    for (const id of lineIds) {
+      if (id >= this.lines) continue;
+      for (const t of this.agg.lineByThread(id)) {
+        const b = by.get(t.thread) ?? { own: 0, total: 0 };
+        b.own += t.own;
+        b.total += t.total;
+        by.set(t.thread, b);
+      }
+    }
+    const out = [...by]
+      .filter(([, v]) => v.total !== 0)
+      .map(([t, v]) => {
+        const th = this.profile.threads[t];
+        return { label: `${th.label} (process ${th.pid})`, own: v.own, total: v.total };
+      })
+      .sort((a, b) => b.total - a.total);
+    this.threadSplits.set(key, out);
+    return out;
+  }
+
+  /**
+   * The hottest source lines, as the format records them: none for formats without line data
+   * (pstats), own values only for .cpuprofile, never a line 0 standing for "somewhere in this
+   * function or binary".
+   */
+  topLines(by: 'own' | 'total', limit = Infinity): { rows: LineRow[]; count: number } {
+    if (this.lineData === 'none') return { rows: [], count: 0 };
+    const p = this.profile;
+    const ownOnly = this.lineData === 'own';
+    const sortBy = ownOnly ? 'own' : by;
+    const ids = this.agg.topLines(sortBy, Infinity, (id) => id < this.lines && p.lineNo[id] > 0 && (!ownOnly || this.agg.lineOwn[id] !== 0));
+    this.index();
+    const rows = ids.slice(0, limit).map((id) => {
+      const c: LineCost = { own: 0, total: 0, lineIds: [id], funcId: -1, funcIds: this.lineFuncs!.get(id) ?? [] };
+      return {
+        file: p.str(p.lineFile[id]),
+        line: p.lineNo[id],
+        own: this.agg.lineOwn[id],
+        total: ownOnly ? this.agg.lineOwn[id] : this.agg.lineTotal[id],
+        funcId: this.innermost(c),
+      };
+    });
+    return { rows, count: ids.length };
+  }
+
+  /** The hottest functions by own or total value. */
+  topFunctions(by: 'own' | 'total', limit = Infinity, filter?: (fn: FunctionRef) => boolean): { rows: FunctionRow[]; count: number } {
+    const ids = this.agg.topFunctions(by, Infinity, (id) => id < this.funcs && (!filter || filter(this.fn(id))));
+    const rows = ids.slice(0, limit).map((id) => ({ fn: this.fn(id), own: this.agg.funcOwn[id], total: this.agg.funcTotal[id] }));
+    return { rows, count: ids.length };
+  }
+}
