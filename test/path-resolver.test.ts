@@ -113,10 +113,19 @@ describe('PathResolver: the order of design.md', () => {
     expect(wrong.resolve('/home/dev/shop/shop/pricing.py')).toEqual({ local: join(ws, 'shop', 'pricing.py'), how: 'suffix' });
   });
 
-  it('prefers the workspace copy even when the recorded path exists elsewhere on disk', () => {
+  it('keeps a recorded file that exists elsewhere on disk, unless the evidence says the workspace copy is it', () => {
     const recordedPath = join(outside, 'shop', 'pricing.py');
     expect(existsSync(recordedPath)).toBe(true);
-    expect(resolver().resolve(recordedPath)).toEqual({ local: join(ws, 'shop', 'pricing.py'), how: 'suffix' });
+    // the file that ran is where the profile says: a look-alike in the workspace gets nothing
+    expect(resolver().resolve(recordedPath)).toEqual({ local: recordedPath, how: 'outside' });
+    const asked: [string, string][] = [];
+    const yes = (rec: string, local: string) => (asked.push([rec, local]), true);
+    expect(resolver().resolve(recordedPath, undefined, yes)).toEqual({ local: join(ws, 'shop', 'pricing.py'), how: 'suffix' });
+    expect(asked).toEqual([[recordedPath, join(ws, 'shop', 'pricing.py')]]);
+    expect(resolver().resolve(recordedPath, undefined, () => false)).toEqual({ local: recordedPath, how: 'outside' });
+    // a recorded path that does not exist here needs no evidence
+    const r = resolver();
+    expect(r.resolve('/home/ci/build/shop/pricing.py', undefined, () => false)).toEqual({ local: join(ws, 'shop', 'pricing.py'), how: 'suffix' });
   });
 
   it('serves files outside the workspace by their absolute path', () => {

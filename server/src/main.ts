@@ -7,11 +7,14 @@ if (args.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--so
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('./server-main').start();
 } else {
+  // exitCode, never process.exit(): exiting cuts what is still queued for a pipe (output stopped at 64 KiB)
   runCli(args).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
     (e) => {
-      process.stderr.write(`flamelens: ${(e as Error).message}\n`);
-      process.exit(2);
+      process.stderr.write(`flamelens: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 70;
     },
   );
 }

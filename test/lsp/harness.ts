@@ -35,7 +35,7 @@ export interface Workspace {
  * A temporary folder holding a copy of the shop workload (shop/, tests/) with old modification
  * times, plus the given files (profiles) written after it.
  */
-export function makeWorkspace(files: Record<string, string | Buffer> = {}, opts: { sources?: boolean } = {}): Workspace {
+export function makeWorkspace(files: Record<string, string | Buffer> = {}, opts: { sources?: boolean; dirs?: readonly string[] } = {}): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'flamelens-lsp-'));
   const ws: Workspace = {
     dir,
@@ -48,7 +48,7 @@ export function makeWorkspace(files: Record<string, string | Buffer> = {}, opts:
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
   if (opts.sources !== false) {
-    for (const d of ['shop', 'tests']) cpSync(join(WORKLOADS, d), join(dir, d), { recursive: true });
+    for (const d of opts.dirs ?? ['shop', 'tests']) cpSync(join(WORKLOADS, d), join(dir, d), { recursive: true });
     // Sources older than any profile: no staleness notes unless a test asks for them.
     const old = new Date(Date.now() - 3600_000);
     const walk = (p: string) => {

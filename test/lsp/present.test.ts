@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type CostContext,
   displayName,
+  distinctNames,
   escapeMarkdown,
   functionHover,
   hintLabel,
   hintTooltip,
+  inert,
   inlineCode,
   lensTitle,
   lineHover,
@@ -34,10 +36,22 @@ describe('hint labels', () => {
 describe('lens titles', () => {
   it('list up to the given callers with their share of the function', () => {
     const title = lensTitle(ctx, { own: 4_000, total: 125_000 }, [
-      { name: 'test_log', value: 75_000 },
-      { name: 'Console.<locals>.render', value: 37_500 },
+      { name: 'test_log', file: '/w/tests/test_console.py', value: 75_000 },
+      { name: 'Console.<locals>.render', file: '/w/rich/console.py', value: 37_500 },
+      // 0.04 % of the function's total: noise, not listed
+      { name: 'tiny', file: '/w/rich/console.py', value: 50 },
     ]);
     expect(title).toBe('12.5% total · 0.4% own · callers: test_log 60%, Console.<locals>.render 30%'.replace('.<locals>', ''));
+  });
+
+  it('qualify two different callers that would read the same', () => {
+    const title = lensTitle(ctx, { own: 0, total: 100_000 }, [
+      { name: 'render', file: '/w/rich/console.py', value: 60_000 },
+      { name: 'render', file: '/w/rich/segment.py', value: 40_000 },
+    ]);
+    expect(title).toBe('10.0% total · 0.0% own · callers: render (console.py) 60%, render (segment.py) 40%');
+    // same file name in two folders: the whole label
+    expect(distinctNames([{ name: 'f', file: 'a/x.py' }, { name: 'f', file: 'b/x.py' }, { name: 'g', file: 'b/x.py' }])).toEqual(['f (a/x.py)', 'f (b/x.py)', 'g']);
   });
 
   it('say when the lens is not on a definition', () => {
@@ -50,7 +64,7 @@ describe('markdown escaping', () => {
     expect(inlineCode('plain')).toBe('`plain`');
     expect(inlineCode('a`b')).toBe('``a`b``');
     expect(inlineCode('`edge')).toBe('`` `edge ``');
-    expect(inlineCode('line\nbreak')).toBe('`line break`');
+    expect(inlineCode('line\nbreak')).toBe('`line\\x0abreak`');
   });
 
   it('escapes markdown syntax in free text', () => {
@@ -66,18 +80,19 @@ describe('markdown escaping', () => {
   it('renders hostile names inert in hovers', () => {
     const md = lineHover({
       ctx: { ...ctx, profileName: 'my_`run`.austin' },
-      file: '/w/pkg/__init__.py',
+      file: 'pkg/__init__.py',
       line: 3,
       functionName: '*args <b>bold</b>',
       figures: { own: 1, total: 2 },
-      callees: [{ name: '<listcomp>', file: '/w/a_b.py', value: 2 }],
+      callees: [{ name: '<listcomp>', file: 'a_b.py', value: 2 }],
       threads: [
         { label: 'Main_Thread', own: 1, total: 1 },
         { label: '[link](http://x)', own: 0, total: 1 },
       ],
     });
     // every profile string sits in a code span
-    expect(md).toContain('`__init__.py`');
+    // the file as the user knows it (relative to the workspace folder), not its bare name
+    expect(md).toContain('`pkg/__init__.py` line 3');
     expect(md).toContain('`*args <b>bold</b>`');
     expect(md).toContain('`<listcomp>` in `a_b.py`');
     expect(md).toContain('``my_`run`.austin``');
@@ -89,18 +104,39 @@ describe('markdown escaping', () => {
     const md = functionHover({
       ctx,
       name: 'Inventory.ship',
-      file: '/w/shop/inventory.py',
+      file: 'shop/inventory.py',
       figures: { own: 10_000, total: 200_000 },
-      callers: [{ name: 'restock', file: '/w/shop/inventory.py', line: 51, value: 150_000 }],
-      callees: [{ name: 'audit', file: '/w/shop/inventory.py', value: 190_000 }],
+      callers: [
+        { name: 'restock', file: 'shop/inventory.py', line: 51, value: 150_000 },
+        { name: 'noise', file: 'shop/inventory.py', line: 60, value: 20 },
+      ],
+      callees: [{ name: 'audit', file: 'shop/inventory.py', value: 190_000 }],
       hotLines: [{ line: 42, own: 0, total: 120_000 }],
       stale: { sourceMtime: Date.UTC(2026, 0, 2, 3, 4, 5), profileMtime: Date.UTC(2026, 0, 1) },
     });
-    expect(md).toContain('function `Inventory.ship` in `inventory.py`');
-    expect(md).toContain('- 75% from `restock` at `inventory.py:51`');
-    expect(md).toContain('- 19.0% `audit` in `inventory.py` (95% of this function)');
+    expect(md).toContain('function `Inventory.ship` in `shop/inventory.py`');
+    expect(md).toContain("**Callers** (share of this function's total)");
+    expect(md).toContain('- 75.0% from `restock` at `shop/inventory.py:51`');
+    // a caller worth 0.01 % of the function is not listed
+    expect(md).not.toContain('noise');
+    expect(md).toContain('- 19.0% `audit` in `shop/inventory.py` (95.0% of this function)');
     expect(md).toContain('- line 42: 12.0% total');
     expect(md).toContain('2026-01-02 03:04:05 UTC');
     expect(md).toContain('2026-01-01 00:00:00 UTC');
+  });
+});
+
+describe('inert text', () => {
+  it('shows control, separator and bidi characters as visible escapes and keeps the rest', () => {
+    const hostile = 'a\x1b[2Jb\r\x07\u202eevil\u2028\u0085\u2066x\0';
+    const out = inert(hostile);
+    // eslint-disable-next-line no-control-regex
+    expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toBe('a\\x1b[2Jb\\x0d\\x07\\u202eevil\\u2028\\x85\\u2066x\\x00');
+    expect(inert('Console.render <listcomp> é 漢')).toBe('Console.render <listcomp> é 漢');
+  });
+
+  it('reaches lens titles and display names', () => {
+    expect(displayName('f\u202e.<locals>.g')).toBe('f\\u202e.g');
   });
 });

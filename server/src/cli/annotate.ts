@@ -1,15 +1,21 @@
 // `flamelens annotate`: a source file with each line's own and total share in a left gutter and a
-// heat colour, like `pprof -list`. The profile's path for the file is found by the longest common
-// path suffix, so a profile recorded in CI or a container annotates the local checkout.
+// heat colour, like `pprof -list`. SOURCE is matched to the profile's recorded paths by the same
+// path resolution as the language server (the path as given, relative to the profile's folder or
+// the working directory, then the longest path suffix with evidence), and its numbers come from the
+// same query as the editor's hints, so the two always agree.
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { dirname, parse, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
-import { aggregate, type Aggregation } from '../core/aggregate';
-import { findDefinition, pythonDefinitions, type Definition } from '../core/definitions';
+import { placeFunctions } from '../core/anchors';
+import { definitionLanguage } from '../core/definition-index';
+import { pythonDefinitions, type Definition } from '../core/definitions';
 import { formatPercent, formatValue } from '../core/format';
-import type { MetricDef, Profile, Scope } from '../core/model';
-import { bestSuffixMatches } from '../core/paths';
+import { PathResolver } from '../core/path-resolver';
+import { confirmedByDefinitions } from '../core/path-evidence';
+import { commonSuffixSegments } from '../core/paths';
+import { inert } from '../core/present';
+import type { FileCosts, LineCost, ProfileView } from '../core/view';
 import {
   CliError,
   describeScope,
@@ -17,10 +23,10 @@ import {
   issuesJson,
   listSome,
   metricJson,
+  metricName,
   openProfile,
   pct,
-  pickMetric,
-  pickScope,
+  profileView,
   scopeJson,
   table,
   useColor,
@@ -37,15 +43,11 @@ export interface AnnotateOptions {
   json?: boolean;
 }
 
-interface LineCost {
-  own: number;
-  total: number;
-}
-
-interface FunctionCost {
+interface FunctionRow {
   name: string;
-  /** Where the function is defined: recorded by the format, else found in a Python source; 0 when unknown. */
+  /** Where the function is defined: recorded by the format, else found in the source; 0 when unknown. */
   defLine: number;
+  /** First and last line with data; 0 when it has none. */
   firstLine: number;
   lastLine: number;
   own: number;
@@ -72,72 +74,53 @@ export function heat(totalPercent: number): string {
 const RESET = '\x1b[0m';
 const BOLD = '\x1b[1m';
 
-/** Hottest function total per recorded file: ranks candidates and the files listed in errors. */
-function fileWeights(p: Profile, agg: Aggregation): Map<string, number> {
-  const w = new Map<string, number>();
-  for (let f = 0; f < p.functionCount; f++) {
-    const fn = p.functionAt(f);
-    if (fn.kind !== 'source') continue;
-    w.set(fn.file, Math.max(w.get(fn.file) ?? 0, agg.funcTotal[f]));
-  }
-  return w;
-}
-
-/** Picks the recorded path for SOURCE: longest common suffix, ties broken by the most samples. */
 interface SourceMatch {
-  /** The recorded path used. */
-  readonly recorded: string;
-  /** Trailing path segments it shares with SOURCE. */
+  /** The recorded paths that stand for SOURCE (one, in practice). */
+  readonly recorded: string[];
+  /** How they were matched: exact, relative, suffix, ... (PathResolver). */
+  readonly how: string;
+  /** Trailing path segments the first shares with SOURCE. */
   readonly segments: number;
-  /** Other recorded paths that matched as well, hottest first. */
-  readonly others: string[];
 }
 
-function matchSource(p: Profile, agg: Aggregation, profileFile: string, source: string): SourceMatch {
-  const files = p.sourceFiles();
-  const weights = fileWeights(p, agg);
-  const { matches, segments } = bestSuffixMatches(resolve(source), files);
-  if (matches.length === 0) {
-    const hottest = [...files].sort((a, b) => (weights.get(b) ?? 0) - (weights.get(a) ?? 0));
+/**
+ * The recorded paths of the profile that are SOURCE, by the server's rules: the working directory
+ * plays the workspace folder, SOURCE the only workspace file.
+ */
+function matchSource(view: ProfileView, profileFile: string, source: string, defs: Definition[] | undefined): SourceMatch {
+  const abs = resolve(source);
+  const cwd = process.cwd();
+  const profileDir = profileFile === '(standard input)' ? cwd : dirname(resolve(profileFile));
+  // the project SOURCE belongs to plays the workspace folder: the working directory, else the
+  // folder SOURCE and the profile share (a profile is usually saved in the project it measured)
+  const shared = commonAncestor(abs, profileDir);
+  const folders = abs.startsWith(cwd + sep) ? [cwd] : [shared !== parse(shared).root ? shared : dirname(abs)];
+  const resolver = new PathResolver({ workspaceFolders: folders });
+  resolver.setWorkspaceFiles([abs]);
+  const files = view.sourceFiles();
+  const confirm = (rec: string) => confirmedByDefinitions(view.profile, rec, defs);
+  const recorded = resolver.mapFiles(files, profileDir, confirm).get(abs) ?? (files.includes(abs) ? [abs] : []);
+  if (recorded.length === 0) {
+    const hottest = view
+      .topFunctions('total', Infinity, (fn) => fn.kind === 'source' && fn.file !== '')
+      .rows.map((r) => r.fn.file)
+      .filter((f, i, all) => all.indexOf(f) === i);
     const list = hottest.length ? `recorded source files include: ${listSome(hottest, 5)}` : 'it records no source files';
-    throw new CliError(`${profileFile}: no frames for ${source}; ${list}`);
+    throw new CliError(inert(`${profileFile}: no frames for ${source}; ${list}`));
   }
-  const ranked = [...matches].sort((a, b) => (weights.get(b) ?? 0) - (weights.get(a) ?? 0));
-  return { recorded: ranked[0], segments, others: ranked.slice(1) };
+  if (recorded.length > 1) {
+    throw new CliError(inert(`${source} fits ${recorded.length} files of ${profileFile}: ${listSome(recorded, 5)}; give the path of the file that ran (its folder layout as recorded)`));
+  }
+  const how = resolver.resolve(recorded[0], profileDir, confirm)?.how ?? 'exact';
+  return { recorded, how, segments: commonSuffixSegments(recorded[0], abs) };
 }
 
-function costsOf(p: Profile, agg: Aggregation, recorded: string): { lines: Map<number, LineCost>; functions: FunctionCost[] } {
-  const lines = new Map<number, LineCost>();
-  for (let id = 0; id < p.lineCount; id++) {
-    const key = p.lineKey(id);
-    if (key.file !== recorded || key.line <= 0) continue;
-    const own = agg.lineOwn[id];
-    const total = agg.lineTotal[id];
-    if (own !== 0 || total !== 0) lines.set(key.line, { own, total });
-  }
-  const byFunc = new Map<number, FunctionCost>();
-  for (let f = 0; f < p.frameCount; f++) {
-    const fr = p.frameAt(f);
-    if (fr.file !== recorded || fr.kind !== 'source') continue;
-    const id = p.frameFunc[f];
-    const total = agg.funcTotal[id];
-    if (total === 0 && agg.funcOwn[id] === 0) continue;
-    let c = byFunc.get(id);
-    if (!c) {
-      const defLine = p.functionAt(id).defLine;
-      byFunc.set(id, (c = { name: fr.name, defLine, firstLine: Infinity, lastLine: 0, own: agg.funcOwn[id], total }));
-    }
-    // Only lines that carry samples in this scope, so the span says where the cost is
-    const lid = p.frameLine[f];
-    if (fr.line > 0 && (agg.lineOwn[lid] !== 0 || agg.lineTotal[lid] !== 0)) {
-      c.firstLine = Math.min(c.firstLine, fr.line);
-      c.lastLine = Math.max(c.lastLine, fr.line);
-    }
-  }
-  const functions = [...byFunc.values()]
-    .map((c) => (c.lastLine === 0 ? { ...c, firstLine: 0 } : c))
-    .sort((a, b) => b.total - a.total || b.own - a.own || a.firstLine - b.firstLine);
-  return { lines, functions };
+function commonAncestor(a: string, b: string): string {
+  const x = a.split(sep);
+  const y = b.split(sep);
+  let n = 0;
+  while (n < x.length && n < y.length && x[n] === y[n]) n++;
+  return x.slice(0, n).join(sep) || sep;
 }
 
 /** Streams a source file line by line, so a huge file never becomes one string. */
@@ -153,37 +136,45 @@ async function* sourceLines(source: string): AsyncGenerator<string> {
 // Sources bigger than this are not scanned for definitions (they are never read whole).
 const MAX_DEFINITION_SCAN = 16 * 1024 * 1024;
 
-/** Definition lines for functions the format did not place, from a Python source (design: "Where a function begins"). */
-async function placeDefinitions(source: string, size: number, functions: FunctionCost[]): Promise<void> {
-  if (!functions.some((f) => f.defLine === 0)) return;
-  if (!/^\.pyw?$/i.test(extname(source)) || size > MAX_DEFINITION_SCAN) return;
-  let defs: Definition[];
+async function definitionsOf(source: string, size: number): Promise<Definition[] | undefined> {
+  if (!definitionLanguage(source) || size > MAX_DEFINITION_SCAN) return undefined;
   try {
-    defs = pythonDefinitions(await readFile(source, 'utf8'));
+    return pythonDefinitions(await readFile(source, 'utf8'));
   } catch {
-    return; // the gutter does not need definitions; the source itself is read again below
-  }
-  for (const f of functions) {
-    if (f.defLine === 0) f.defLine = findDefinition(defs, f.name, f.firstLine || undefined)?.line ?? 0;
+    return undefined; // the gutter does not need definitions; the source itself is read again below
   }
 }
 
-function span(f: FunctionCost): string {
+/** The file's functions with data, hottest first, placed where the editor puts their lenses. */
+function functionRows(costs: FileCosts, defs: Definition[] | undefined): FunctionRow[] {
+  const placed = new Map(placeFunctions(costs.functions, defs).map((a) => [a.fn.funcId, a]));
+  const rows = costs.functions.map((f) => {
+    let first = 0;
+    let last = 0;
+    for (const [line, c] of costs.lines) {
+      if (!c.funcIds.includes(f.funcId)) continue;
+      if (first === 0 || line < first) first = line;
+      if (line > last) last = line;
+    }
+    const a = placed.get(f.funcId);
+    return { name: f.name, defLine: a && a.how !== 'hottest' ? a.line : 0, firstLine: first, lastLine: last, own: f.own, total: f.total };
+  });
+  return rows.sort((a, b) => b.total - a.total || b.own - a.own || a.firstLine - b.firstLine);
+}
+
+function span(f: FunctionRow): string {
   if (f.firstLine === 0) return '';
   return f.firstLine === f.lastLine ? `${f.firstLine}` : `${f.firstLine}-${f.lastLine}`;
 }
 
 /** Everything the JSON and text renderings need. */
 interface Annotation {
-  readonly file: string;
   readonly source: string;
   readonly loaded: Loaded;
-  readonly metric: MetricDef;
-  readonly scope: Scope;
-  readonly agg: Aggregation;
+  readonly view: ProfileView;
   readonly match: SourceMatch;
   readonly lines: Map<number, LineCost>;
-  readonly functions: FunctionCost[];
+  readonly functions: FunctionRow[];
 }
 
 export async function runAnnotate(io: Io, file: string, source: string, o: AnnotateOptions): Promise<number> {
@@ -191,22 +182,20 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
   let size = 0;
   try {
     const st = await stat(source);
-    if (!st.isFile()) throw new CliError(`${source}: not a file`);
+    if (!st.isFile()) throw new CliError(`${inert(source)}: not a file`);
     size = st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError(`${source}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CliError(`${inert(source)}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 
   const loaded = await openProfile(file);
-  const p = loaded.profile;
-  const metric = pickMetric(loaded, o.metric);
-  const scope = pickScope(loaded, o.pid, o.tid);
-  const agg = aggregate(p, scope, metric.key);
-  const match = matchSource(p, agg, file, source);
-  const { lines, functions } = costsOf(p, agg, match.recorded);
-  await placeDefinitions(source, size, functions);
-  const a: Annotation = { file, source, loaded, metric, scope, agg, match, lines, functions };
+  const view = profileView(loaded, o.metric, o.pid, o.tid);
+  const defs = await definitionsOf(source, size);
+  const match = matchSource(view, loaded.file, source, defs);
+  const costs = view.fileCosts(match.recorded)!;
+  const functions = functionRows(costs, defs);
+  const a: Annotation = { source, loaded, view, match, lines: costs.lines, functions };
 
   if (o.json) await writeAnnotationJson(io, a);
   else {
@@ -217,20 +206,21 @@ export async function runAnnotate(io: Io, file: string, source: string, o: Annot
 }
 
 async function writeAnnotationJson(io: Io, a: Annotation): Promise<void> {
-  const { agg } = a;
-  const p = a.loaded.profile;
+  const { view } = a;
+  const p = view.profile;
   let count = 0;
   for await (const _ of sourceLines(a.source)) count++;
   writeJson(io, 'annotate', {
-    profile: a.file,
+    profile: a.loaded.file,
     format: p.format,
-    metric: metricJson(a.metric),
-    scope: scopeJson(p, a.scope),
-    total: agg.total,
+    metric: metricJson(view.metric),
+    scope: scopeJson(p, view.scope),
+    total: view.total,
     source: a.source,
-    recorded: a.match.recorded,
+    recorded: a.match.recorded[0],
+    matchedBy: a.match.how,
     matchedSegments: a.match.segments,
-    alsoMatched: a.match.others,
+    lineData: view.lineData,
     sourceLines: count,
     functions: a.functions.map((f) => ({
       name: f.name,
@@ -238,58 +228,67 @@ async function writeAnnotationJson(io: Io, a: Annotation): Promise<void> {
       firstLine: f.firstLine,
       lastLine: f.lastLine,
       own: f.own,
-      ownPercent: pct(agg.percent(f.own)),
+      ownPercent: pct(view.percent(f.own)),
       total: f.total,
-      totalPercent: pct(agg.percent(f.total)),
+      totalPercent: pct(view.percent(f.total)),
     })),
     lines: [...a.lines.entries()]
       .sort((x, y) => x[0] - y[0])
       .map(([line, c]) => ({
         line,
         own: c.own,
-        ownPercent: pct(agg.percent(c.own)),
+        ownPercent: pct(view.percent(c.own)),
         total: c.total,
-        totalPercent: pct(agg.percent(c.total)),
+        totalPercent: pct(view.percent(c.total)),
         inSource: line <= count,
       })),
     issues: issuesJson(a.loaded.reader.issues),
   });
 }
 
+const HOW: Record<string, string> = {
+  exact: 'the same path',
+  relative: 'the same path, relative to the profile or the working directory',
+  mapping: 'a path mapping',
+  outside: 'the same path',
+};
+
 /** Profile, metric, matched path, hottest lines and the file's functions. */
 function header(a: Annotation, color: boolean): string[] {
-  const { agg, match } = a;
-  const p = a.loaded.profile;
-  const unit = a.metric.unit;
+  const { view, match } = a;
+  const p = view.profile;
+  const unit = view.metric.unit;
   const b = (s: string) => (color ? BOLD + s + RESET : s);
   const meta = ['austin', 'mode'].filter((k) => p.meta.has(k)).map((k) => `${k} ${p.meta.get(k)}`);
   const head: string[] = [];
-  head.push(`${b('profile ')}  ${a.file} (${[p.format, ...meta].join(', ')})`);
-  head.push(`${b('metric  ')}  ${a.metric.label} (${a.metric.key}), ${describeScope(p, a.scope)}, total ${formatValue(agg.total, unit)}`);
-  head.push(`${b('source  ')}  ${a.source}`);
-  const how = match.segments === 1 ? 'the file name only' : `the last ${match.segments} path segments`;
-  head.push(`${b('recorded')}  ${match.recorded} (matched on ${how})`);
+  head.push(`${b('profile ')}  ${inert(a.loaded.file)} (${inert([p.format, ...meta].join(', '))})`);
+  head.push(`${b('metric  ')}  ${metricName(view.metric)}, ${describeScope(p, view.scope)}, total ${formatValue(view.total, unit)}`);
+  head.push(`${b('source  ')}  ${inert(a.source)}`);
+  const how = HOW[match.how] ?? (match.segments === 1 ? 'the file name only' : `the last ${match.segments} path segments`);
+  head.push(`${b('recorded')}  ${inert(match.recorded[0])} (matched on ${how})`);
+  if (view.lineData === 'none') head.push(`${b('note    ')}  ${p.format} records no per-line data: functions only`);
+  if (view.lineData === 'own') head.push(`${b('note    ')}  ${p.format} records no per-line totals: the total column repeats own`);
   // In a long file the hot lines may be far below the header: name them
   const hot = [...a.lines.entries()].filter(([, c]) => c.own > 0).sort((x, y) => y[1].own - x[1].own || x[0] - y[0]).slice(0, 5);
-  if (hot.length) head.push(`${b('hottest ')}  own ${hot.map(([l, c]) => `line ${l} ${formatPercent(agg.percent(c.own))}`).join(', ')}`);
-  if (match.others.length) head.push(`${b('also    ')}  ${listSome(match.others, 3)} match as well; give a longer path to choose`);
+  if (hot.length) head.push(`${b('hottest ')}  own ${hot.map(([l, c]) => `line ${l} ${formatPercent(view.percent(c.own))}`).join(', ')}`);
   head.push('');
   if (a.functions.length) {
     const rows = [['total%', 'total', 'own%', 'own', 'function', 'def', 'lines']];
     for (const f of a.functions) {
       rows.push([
-        formatPercent(agg.percent(f.total)),
+        formatPercent(view.percent(f.total)),
         formatValue(f.total, unit),
-        formatPercent(agg.percent(f.own)),
+        formatPercent(view.percent(f.own)),
         formatValue(f.own, unit),
-        f.name,
+        inert(f.name),
         f.defLine ? String(f.defLine) : '',
         span(f),
       ]);
     }
-    head.push(...table(rows, ['right', 'right', 'right', 'right', 'left', 'right', 'left']));
+    // no spread into push: a file can have hundreds of thousands of functions
+    for (const line of table(rows, ['right', 'right', 'right', 'right', 'left', 'right', 'left'])) head.push(line);
   } else {
-    head.push(`  (no ${a.metric.label} in this file for ${describeScope(p, a.scope)})`);
+    head.push(`  (no ${view.metric.label} in this file for ${describeScope(p, view.scope)})`);
   }
   head.push('');
   head.push(b(`${'own%'.padStart(6)} ${'total%'.padStart(6)} ${'line'.padStart(lineWidth(a))}`));
@@ -304,11 +303,11 @@ function lineWidth(a: Annotation): number {
 
 /** The source, streamed, each line behind its gutter; then the profile's lines past its end. */
 async function writeSource(io: Io, a: Annotation, color: boolean): Promise<void> {
-  const { agg, lines } = a;
+  const { view, lines } = a;
   const w = lineWidth(a);
   const gutter = (c: LineCost | undefined, n: number) => {
-    const own = c && c.own !== 0 ? formatPercent(agg.percent(c.own)) : '';
-    const total = c && c.total !== 0 ? formatPercent(agg.percent(c.total)) : '';
+    const own = c && c.own !== 0 ? formatPercent(view.percent(c.own)) : '';
+    const total = c && c.total !== 0 ? formatPercent(view.percent(c.total)) : '';
     return `${own.padStart(6)} ${total.padStart(6)} ${String(n).padStart(w)}`;
   };
   let n = 0;
@@ -317,7 +316,7 @@ async function writeSource(io: Io, a: Annotation, color: boolean): Promise<void>
     n++;
     const c = lines.get(n);
     const row = `${gutter(c, n)}  ${text}`;
-    const h = color && c ? heat(agg.percent(c.total)) : '';
+    const h = color && c ? heat(view.percent(c.total)) : '';
     buf += (h ? h + row + RESET : row) + '\n';
     if (buf.length > 65536) {
       io.out(buf);
@@ -326,7 +325,7 @@ async function writeSource(io: Io, a: Annotation, color: boolean): Promise<void>
   }
   const beyond = [...lines.keys()].filter((l) => l > n).sort((x, y) => x - y);
   if (beyond.length) {
-    buf += `\nlines past the end of ${a.source} (${n} lines): the file changed since the profile was recorded, or the profiler reported a wrong line\n`;
+    buf += `\nlines past the end of ${inert(a.source)} (${n} lines): the file changed since the profile was recorded, or the profiler reported a wrong line\n`;
     for (const l of beyond) buf += gutter(lines.get(l), l) + '\n';
   }
   io.out(buf);

@@ -81,8 +81,8 @@ usage:
   flamelens --stdio                 run the language server (what editors start)
   flamelens COMMAND --help | --help | --version
 
-PROFILE is a profile file; its format is recognised from its content. Formats: ${FORMATS.map((f) => f.name).join(', ')}.
-Exit codes: 0 ok, 1 results printed but the profile had read problems, 2 usage error or unreadable profile.
+PROFILE is a profile file, gzip-compressed or not, or - for standard input; its format is recognised from its content. Formats: ${FORMATS.map((f) => f.name).join(', ')}.
+Exit codes: 0 ok, 1 results printed but the profile had read problems, 2 usage error or unreadable profile,\n70 internal error (a bug: please report it).
 More: docs/cli.md`;
 
 function processIo(): Io {
@@ -109,12 +109,29 @@ export async function runCli(args: string[], io: Io = processIo()): Promise<numb
   }
 }
 
+/** One line in our words for what node's argument parser refused (its messages quote unevenly). */
+function argumentError(e: NodeJS.ErrnoException, options: Options): string {
+  const opt = /'(--?[^' <=]+)/.exec(e.message)?.[1] ?? '';
+  const known = Object.entries(options).map(([k, o]) => `--${k}${o.type === 'string' ? ' VALUE' : ''}`).join(', ');
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${opt}; options: ${known}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(e.message)) return `${opt} takes no value`;
+      if (/ambiguous/.test(e.message)) return `${opt} needs a value (one starting with '-' is written ${opt}=-VALUE)`;
+      return `${opt} needs a value`;
+    default:
+      return e.message.split('\n')[0];
+  }
+}
+
 async function dispatch(args: string[], io: Io): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) throw new CliError(`no command given; commands: ${Object.keys(COMMANDS).join(', ')} (flamelens --help)`);
+  if (name === '--help' || name === '-h' || name === 'help') {
     const cmd = name === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
     io.out((cmd ? cmd.usage : USAGE) + '\n');
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    return EXIT_OK;
   }
   if (name === '--version' || name === '-V') {
     io.out(`${version}\n`);
@@ -126,7 +143,7 @@ async function dispatch(args: string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new CliError(`${name}: ${(e as Error).message} (flamelens ${name} --help)`);
+    throw new CliError(`${name}: ${argumentError(e as NodeJS.ErrnoException, cmd.options)} (flamelens ${name} --help)`);
   }
   if (parsed.values.help) {
     io.out(cmd.usage + '\n');

@@ -1,8 +1,12 @@
 // Plumbing shared by the CLI commands: loading with uniform errors, metric and scope flags,
 // text tables, colour decisions and the JSON envelope.
-import { describeIssues, loadProfile, ProfileError, type LoadResult } from '../core/load';
+import { basename } from 'node:path';
+import { streamSource } from '../core/byte-source';
+import { describeIssues, loadProfile, loadSource, ProfileError, type LoadResult } from '../core/load';
 import type { MetricDef, Profile, Scope, ThreadInfo } from '../core/model';
+import { inert } from '../core/present';
 import type { ReadIssue } from '../core/readers/types';
+import { ProfileView } from '../core/view';
 
 /** Exit codes, documented in docs/cli.md. */
 export const EXIT_OK = 0;
@@ -36,27 +40,40 @@ export interface Loaded extends LoadResult {
   readonly problem: string | undefined;
 }
 
-/** Loads a profile; any failure to open or recognise it becomes a CliError naming the file. */
+/**
+ * Loads a profile (`-` for standard input, read as it arrives); any failure to open or recognise it
+ * becomes a CliError naming the file.
+ */
 export async function openProfile(file: string): Promise<Loaded> {
+  const name = file === '-' ? '(standard input)' : file;
   try {
-    const r = await loadProfile(file);
-    return { ...r, file, problem: describeIssues(file, r.reader.issues) };
+    const r = file === '-' ? await loadSource(name, streamSource(process.stdin)) : await loadProfile(file);
+    return { ...r, file: name, problem: describeIssues(inert(name), r.reader.issues) };
   } catch (e) {
-    if (e instanceof ProfileError) throw new CliError(e.message);
-    // e.g. EISDIR from a read: loadProfile only wraps the open() itself
+    if (e instanceof ProfileError) throw new CliError(inert(e.message));
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${file}: cannot read: ${code ?? (e as Error).message}`);
+    throw new CliError(`${inert(name)}: cannot read: ${code ?? (e as Error).message}`);
   }
 }
 
-/** Resolves `--metric`, defaulting to the profile's own choice. */
+/** Resolves `--metric`, defaulting to the profile's own choice; a profile without samples says why. */
 export function pickMetric(loaded: Loaded, key: string | undefined): MetricDef {
   const p = loaded.profile;
+  if (p.metrics.length === 0) {
+    throw new CliError(inert(loaded.problem ?? `${loaded.file}: the profile holds no samples`));
+  }
   const k = key ?? p.defaultMetric();
   const def = p.metrics.find((m) => m.key === k);
   if (def) return def;
-  const have = p.metrics.map((m) => `${m.key} (${m.label})`).join(', ') || 'none';
-  throw new CliError(`${loaded.file}: no metric '${k}'; this profile has: ${have}`);
+  const have = p.metrics.map((m) => `${m.key} (${m.label})`).join(', ');
+  throw new CliError(`${inert(loaded.file)}: no metric '${inert(k)}'; this profile has: ${have}`);
+}
+
+/** The engine's view of a loaded profile for the metric and scope flags. */
+export function profileView(loaded: Loaded, metric: string | undefined, pid: string | undefined, tid: string | undefined): ProfileView {
+  const m = pickMetric(loaded, metric);
+  const scope = pickScope(loaded, pid, tid);
+  return ProfileView.create(loaded.profile, m.key, scope, basename(loaded.file));
 }
 
 /** A list cut to a readable length: "a, b, c and 12 more". */
@@ -66,7 +83,7 @@ export function listSome(items: readonly string[], max = 8): string {
 }
 
 function threadName(t: ThreadInfo): string {
-  return t.iid && t.iid !== '0' ? `${t.iid}:${t.tid}` : t.tid;
+  return inert(t.iid && t.iid !== '0' ? `${t.iid}:${t.tid}` : t.tid);
 }
 
 /** Whether `--tid` names this thread: its tid, `iid:tid` or display label. */
@@ -80,7 +97,7 @@ export function pickScope(loaded: Loaded, pid: string | undefined, tid: string |
   if (pid !== undefined && !p.processes().includes(pid)) {
     const have = p.processes().filter((x) => x !== '');
     const list = have.length ? `processes: ${listSome(have)}` : 'this profile records no process ids';
-    throw new CliError(`${loaded.file}: no process '${pid}'; ${list}`);
+    throw new CliError(`${inert(loaded.file)}: no process '${inert(pid)}'; ${inert(list)}`);
   }
   if (tid === undefined) return pid === undefined ? {} : { pid };
   const candidates = p.threads.filter((t) => pid === undefined || t.pid === pid);
@@ -88,10 +105,10 @@ export function pickScope(loaded: Loaded, pid: string | undefined, tid: string |
   const describe = (t: ThreadInfo) => (t.pid ? `${threadName(t)} (pid ${t.pid})` : threadName(t));
   if (hits.length === 0) {
     const where = pid !== undefined ? ` in process ${pid}` : '';
-    throw new CliError(`${loaded.file}: no thread '${tid}'${where}; threads: ${listSome(candidates.map(describe))}`);
+    throw new CliError(`${inert(loaded.file)}: no thread '${inert(tid)}'${inert(where)}; threads: ${listSome(candidates.map(describe))}`);
   }
   if (hits.length > 1) {
-    throw new CliError(`${loaded.file}: thread '${tid}' is ambiguous (${listSome(hits.map(describe))}); add --pid`);
+    throw new CliError(`${inert(loaded.file)}: thread '${inert(tid)}' is ambiguous (${listSome(hits.map(describe))}); add --pid`);
   }
   return pid === undefined ? { thread: hits[0].index } : { pid, thread: hits[0].index };
 }
@@ -100,9 +117,9 @@ export function pickScope(loaded: Loaded, pid: string | undefined, tid: string |
 export function describeScope(p: Profile, scope: Scope): string {
   if (scope.thread !== undefined) {
     const t = p.threads[scope.thread];
-    return t.pid ? `thread ${threadName(t)} of process ${t.pid}` : `thread ${threadName(t)}`;
+    return t.pid ? `thread ${threadName(t)} of process ${inert(t.pid)}` : `thread ${threadName(t)}`;
   }
-  if (scope.pid !== undefined) return `process ${scope.pid}`;
+  if (scope.pid !== undefined) return `process ${inert(scope.pid)}`;
   const procs = p.processes().filter((x) => x !== '').length;
   const threads = p.threads.length;
   const pl = procs > 1 ? `${procs} processes, ` : '';
@@ -147,7 +164,7 @@ export function writeJson(io: Io, command: string, body: Record<string, unknown>
 /** Reports read problems (after the results, so they are the last thing seen) and picks the exit code. */
 export function finish(io: Io, loaded: Loaded): number {
   if (!loaded.problem) return EXIT_OK;
-  io.err(`flamelens: ${loaded.problem}\n`);
+  io.err(`flamelens: ${inert(loaded.problem)}\n`);
   return EXIT_READ_PROBLEMS;
 }
 
@@ -181,4 +198,9 @@ export function table(rows: readonly (readonly string[])[], align: readonly Alig
         .join('  ')
     ).trimEnd(),
   );
+}
+
+/** A metric as headers name it: `CPU time (cpu)`, but `samples (weight)`, not `samples (weight) (samples)`. */
+export function metricName(m: MetricDef): string {
+  return m.label === m.key || m.label.startsWith(`${m.key} `) ? m.label : `${m.label} (${m.key})`;
 }

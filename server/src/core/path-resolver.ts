@@ -31,11 +31,22 @@ export interface Resolution {
   ambiguous?: string[];
 }
 
+/**
+ * Whether a local file is the file a profile recorded under another path: the caller's evidence
+ * (design.md: "the functions the profile names are defined around the lines it records").
+ */
+export type Confirm = (recorded: string, local: string) => boolean;
+
 export interface PathResolverOptions {
   workspaceFolders: string[];
   mappings?: PathMapping[];
   /** File probe; defaults to fs.existsSync. */
   exists?: (absPath: string) => boolean;
+}
+
+/** A resolution, and where the recorded file itself is when it exists outside the workspace (evidence decides). */
+interface Candidate extends Resolution {
+  onDisk?: Resolution;
 }
 
 const WIN_ABS = /^[A-Za-z]:[\\/]|^\\\\/;
@@ -90,7 +101,7 @@ export class PathResolver {
   private readonly files = new Set<string>();
   /** Lower-case file name -> workspace files with that name. */
   private readonly byName = new Map<string, string[]>();
-  private readonly memo = new Map<string, Resolution | undefined>();
+  private readonly memo = new Map<string, Candidate | undefined>();
   private pendingNotes: string[] = [];
 
   constructor(opts: PathResolverOptions) {
@@ -152,24 +163,30 @@ export class PathResolver {
    * `profileDir` is the folder of the profile file: relative paths are tried there first (the
    * profiler usually writes its output in the directory it ran in), and it breaks suffix ties.
    */
-  resolve(recorded: string, profileDir?: string): Resolution | undefined {
+  resolve(recorded: string, profileDir?: string, confirm?: Confirm): Resolution | undefined {
     const key = `${profileDir ?? ''}\u0000${recorded}`;
-    if (this.memo.has(key)) return this.memo.get(key);
-    const r = isSyntheticPath(recorded) ? undefined : this.compute(recorded, profileDir);
-    this.memo.set(key, r);
-    if (r?.ambiguous) {
-      this.pendingNotes.push(
-        `${recorded}: ${r.ambiguous.length} workspace files match equally well; using ${r.local} (closest to the profile)`,
-      );
+    let r: Candidate | undefined;
+    if (this.memo.has(key)) r = this.memo.get(key);
+    else {
+      r = isSyntheticPath(recorded) ? undefined : this.compute(recorded, profileDir);
+      this.memo.set(key, r);
+      if (r?.ambiguous) {
+        this.pendingNotes.push(
+          `${recorded}: ${r.ambiguous.length} workspace files match equally well; using ${r.local} (closest to the profile)`,
+        );
+      }
     }
+    // A file that exists where it was recorded keeps its samples unless the local file's content
+    // says it is the same file: the standard library never lends its numbers to a look-alike.
+    if (r?.onDisk) return confirm?.(recorded, r.local) ? { local: r.local, how: r.how, ambiguous: r.ambiguous } : r.onDisk;
     return r;
   }
 
   /** Resolves many recorded paths at once: local path -> the recorded paths that map to it. */
-  mapFiles(recorded: Iterable<string>, profileDir?: string): Map<string, string[]> {
+  mapFiles(recorded: Iterable<string>, profileDir?: string, confirm?: Confirm): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const p of recorded) {
-      const r = this.resolve(p, profileDir);
+      const r = this.resolve(p, profileDir, confirm);
       if (!r) continue;
       const list = out.get(r.local);
       if (list) list.push(p);
@@ -197,7 +214,7 @@ export class PathResolver {
     return this.folders.some((f) => isInside(p, f));
   }
 
-  private compute(recorded: string, profileDir?: string): Resolution | undefined {
+  private compute(recorded: string, profileDir?: string): Candidate | undefined {
     const winStyle = isWindowsPath(recorded);
     const absolute = !winStyle && nodePath.isAbsolute(recorded);
 
@@ -218,16 +235,13 @@ export class PathResolver {
     const mapped = this.viaMappings(recorded);
     if (mapped) return mapped;
 
-    // 3. The longest path suffix among the workspace's files.
+    // 3. The longest path suffix among the workspace's files, with evidence when the recorded file exists here.
+    const outside = absolute && this.exists(nodePath.resolve(recorded)) ? { local: nodePath.resolve(recorded), how: 'outside' as const } : undefined;
     const suffix = this.viaSuffix(recorded, profileDir);
-    if (suffix) return suffix;
+    if (suffix) return outside ? { ...suffix, onDisk: outside } : suffix;
 
     // 4. The recorded file itself, outside the workspace.
-    if (absolute) {
-      const p = nodePath.resolve(recorded);
-      if (this.exists(p)) return { local: p, how: 'outside' };
-    }
-    return undefined;
+    return outside;
   }
 
   private expandLocalRoot(root: string): string | undefined {

@@ -4,16 +4,16 @@
  * thread labels) goes through `inlineCode` or `escapeMarkdown`, so that `<listcomp>`, `*args`,
  * backticks or underscores render as the literal text.
  */
-import { formatPercent, formatValue } from './format';
+import { formatPercent, formatValue, percentOf } from './format';
 
-/** Backslash-escapes CommonMark punctuation and flattens control characters (Austin can record newlines in names). */
+/** Backslash-escapes CommonMark punctuation; control and bidi characters become visible escapes (see `inert`). */
 export function escapeMarkdown(s: string): string {
-  return flatten(s).replace(/[\\`*_{}[\]()#+\-.!|<>~&"']/g, '\\$&');
+  return inert(s).replace(/[\\`*_{}[\]()#+\-.!|<>~&"']/g, '\\$&');
 }
 
 /** A code span that shows `s` literally whatever backticks it holds. */
 export function inlineCode(s: string): string {
-  const text = flatten(s);
+  const text = inert(s);
   let longest = 0;
   for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   const fence = '`'.repeat(longest + 1);
@@ -21,14 +21,26 @@ export function inlineCode(s: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-function flatten(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+// C0 and C1 controls, DEL, line and paragraph separators, bidi overrides and isolates, zero-width characters
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Text from a profile made inert for any display (a terminal, a hover, a lens, a status bar):
+ * control characters, line separators and bidi overrides become visible escapes (`\x1b`,
+ * `\u202e`), so a name can neither drive a terminal, break a line nor reorder what is read.
+ */
+export function inert(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }
+
 
 /** A qualified name without its `.<locals>` segments: `_make_iterencode.<locals>._iterencode_dict` -> `_make_iterencode._iterencode_dict`. */
 export function displayName(name: string): string {
-  return flatten(name).replace(/\.<locals>(?=\.)/g, '');
+  return inert(name).replace(/\.<locals>(?=\.)/g, '');
 }
 
 /** The last segment of a path (either separator). */
@@ -53,8 +65,28 @@ export interface CostContext {
   readonly profileName: string;
 }
 
-const pct = (ctx: CostContext, v: number) => (ctx.scopeTotal === 0 ? 0 : (v / ctx.scopeTotal) * 100);
-const share = (part: number, whole: number) => (whole === 0 ? 0 : (part / whole) * 100);
+const pct = (ctx: CostContext, v: number) => percentOf(v, ctx.scopeTotal);
+const share = (part: number, whole: number) => percentOf(part, whole);
+
+/**
+ * Names for a list of functions, qualified where two different functions would read the same
+ * (`render (console.py)` and `render (segment.py)`), by file name, else by the whole file label.
+ */
+export function distinctNames(items: readonly { readonly name: string; readonly file: string }[]): string[] {
+  const short = items.map((i) => displayName(i.name));
+  return items.map((it, i) => {
+    const clash = items.some((o, j) => j !== i && short[j] === short[i] && (o.file !== it.file || o.name !== it.name));
+    if (!clash) return short[i];
+    const base = baseName(it.file);
+    const sameBase = items.some((o, j) => j !== i && short[j] === short[i] && o.file !== it.file && baseName(o.file) === base);
+    return `${short[i]} (${inert(sameBase ? it.file : base) || '?'})`;
+  });
+}
+
+/** Entries worth listing as a share of `whole`: those that round to at least 0.1 %. */
+export function listed<T extends { readonly value: number }>(items: readonly T[], whole: number): T[] {
+  return items.filter((i) => share(i.value, whole) >= 0.05);
+}
 
 /** `4.9%`, `own 0.3%` or `4.9% · own 0.3%`. */
 export function hintLabel(ctx: CostContext, f: Figures, mode: 'total' | 'own' | 'both'): string {
@@ -69,21 +101,24 @@ export function hintLabel(ctx: CostContext, f: Figures, mode: 'total' | 'own' | 
 export function hintTooltip(ctx: CostContext, f: Figures): string {
   return [
     `total ${formatPercent(pct(ctx, f.total))} (${formatValue(f.total, ctx.unit)}) · own ${formatPercent(pct(ctx, f.own))} (${formatValue(f.own, ctx.unit)})`,
-    `${ctx.metricLabel}, ${ctx.scopeLabel}: ${formatValue(ctx.scopeTotal, ctx.unit)} in all · ${flatten(ctx.profileName)}`,
+    `${ctx.metricLabel}, ${ctx.scopeLabel}: ${formatValue(ctx.scopeTotal, ctx.unit)} in all · ${inert(ctx.profileName)}`,
   ].join('\n');
 }
 
 export interface CallerShare {
   readonly name: string;
+  readonly file: string;
   /** The caller's part of this function's total. */
   readonly value: number;
 }
 
-/** `12.5% total · 0.4% own · callers: test_log 60%, render 30%` (shares of this function's total). */
+/** `12.5% total · 0.4% own · callers: test_log 60%, render 30%` (shares of this function's total, rounded). */
 export function lensTitle(ctx: CostContext, f: Figures, callers: readonly CallerShare[], note?: string): string {
   let s = `${formatPercent(pct(ctx, f.total))} total · ${formatPercent(pct(ctx, f.own))} own`;
-  if (callers.length > 0) {
-    s += ' · callers: ' + callers.map((c) => `${displayName(c.name)} ${Math.round(share(c.value, f.total))}%`).join(', ');
+  const shown = listed(callers, f.total);
+  if (shown.length > 0) {
+    const names = distinctNames(shown);
+    s += ' · callers: ' + shown.map((c, i) => `${names[i]} ${Math.round(share(c.value, f.total))}%`).join(', ');
   }
   if (note) s += ` · ${note}`;
   return s;
@@ -91,6 +126,7 @@ export function lensTitle(ctx: CostContext, f: Figures, callers: readonly Caller
 
 export interface CalleeLine {
   readonly name: string;
+  /** The file as the user knows it (a workspace-relative path, else the recorded file name). */
   readonly file: string;
   readonly value: number;
 }
@@ -129,13 +165,15 @@ function staleNote(stale: Staleness | undefined): string[] {
 }
 
 function calleeList(title: string, items: readonly CalleeLine[], ctx: CostContext, whole: number, of: string): string[] {
-  if (items.length === 0) return [];
+  const shown = listed(items, whole);
+  if (shown.length === 0) return [];
+  const names = distinctNames(shown);
   return [
     '',
     `**${title}**`,
     '',
-    ...items.map(
-      (c) => `- ${formatPercent(pct(ctx, c.value))} ${inlineCode(displayName(c.name))} in ${inlineCode(baseName(c.file) || '?')} (${Math.round(share(c.value, whole))}% of ${of})`,
+    ...shown.map(
+      (c, i) => `- ${formatPercent(pct(ctx, c.value))} ${inlineCode(names[i])} in ${inlineCode(c.file || '?')} (${formatPercent(share(c.value, whole))} of ${of})`,
     ),
   ];
 }
@@ -154,7 +192,7 @@ export function lineHover(args: {
   ownOnly?: boolean;
 }): string {
   const { ctx, figures } = args;
-  const where = `${inlineCode(baseName(args.file))} line ${args.line}` + (args.functionName ? ` in ${inlineCode(displayName(args.functionName))}` : '');
+  const where = `${inlineCode(args.file)} line ${args.line}` + (args.functionName ? ` in ${inlineCode(displayName(args.functionName))}` : '');
   const out = [`**flamelens** · ${where}`, '', ...header(ctx, figures, args.ownOnly)];
   if (args.ownOnly) {
     out.push('', `_${NO_LINE_TOTALS}_`, ...staleNote(args.stale));
@@ -186,15 +224,16 @@ export function functionHover(args: {
   ownOnly?: boolean;
 }): string {
   const { ctx, figures } = args;
-  const out = [`**flamelens** · function ${inlineCode(displayName(args.name))} in ${inlineCode(baseName(args.file))}`, '', ...header(ctx, figures)];
+  const out = [`**flamelens** · function ${inlineCode(displayName(args.name))} in ${inlineCode(args.file)}`, '', ...header(ctx, figures)];
   if (args.note) out.push('', `_${escapeMarkdown(args.note)}_`);
-  if (args.callers.length > 0) {
-    out.push('', '**Callers**', '');
-    for (const c of args.callers) {
-      out.push(
-        `- ${Math.round(share(c.value, figures.total))}% from ${inlineCode(displayName(c.name))} at ${inlineCode(`${baseName(c.file) || '?'}:${c.line}`)} (${formatPercent(pct(ctx, c.value))} of all)`,
-      );
-    }
+  const callers = listed(args.callers, figures.total);
+  if (callers.length > 0) {
+    const names = distinctNames(callers);
+    out.push('', `**Callers** (share of this function's total)`, '');
+    callers.forEach((c, i) => {
+      const at = c.line > 0 ? `${c.file || '?'}:${c.line}` : c.file || '?';
+      out.push(`- ${formatPercent(share(c.value, figures.total))} from ${inlineCode(names[i])} at ${inlineCode(at)} (${formatPercent(pct(ctx, c.value))} of all)`);
+    });
   }
   out.push(...calleeList('Callees', args.callees, ctx, figures.total, 'this function'));
   if (args.hotLines.length > 0) {

@@ -17,7 +17,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
     if (a.percent(fn.total) < a.settings.threshold) continue;
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
     const callers = a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
-    const named = callers.map((c) => ({ name: a.view.fn(c.funcId).name, value: c.value }));
+    const named = callers.map((c) => ({ ...a.view.fn(c.funcId), value: c.value }));
     const note = anchor.how === 'hottest' ? 'shown at its hottest line' : undefined;
     out.push({
       range,

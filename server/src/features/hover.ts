@@ -29,13 +29,16 @@ export function hover(a: AnnotatedDocument, position: Position, stale: Staleness
 }
 
 function named(a: AnnotatedDocument, entries: readonly Callee[]): CalleeLine[] {
-  return entries.slice(0, MAX_ITEMS).map((e) => ({ ...a.view.fn(e.funcId), value: e.value }));
+  return entries.slice(0, MAX_ITEMS).map((e) => {
+    const fn = a.view.fn(e.funcId);
+    return { name: fn.name, file: a.fileLabel(fn.file), value: e.value };
+  });
 }
 
 function lineText(a: AnnotatedDocument, line: number, cost: LineCost, stale?: Staleness): string {
   return lineHover({
     ctx: a.view.ctx,
-    file: a.doc.path ?? a.doc.uri,
+    file: a.displayPath(a.doc.path ?? a.doc.uri),
     line,
     functionName: cost.funcId >= 0 ? a.view.fn(cost.funcId).name : undefined,
     figures: cost,
@@ -50,8 +53,9 @@ function functionText(a: AnnotatedDocument, anchor: DocumentAnchor, stale?: Stal
   const { fn } = anchor;
   const callers = a.view
     .callSites(fn.funcId)
+    .filter((s) => a.view.isCode(s.funcId))
     .slice(0, MAX_ITEMS)
-    .map((s) => ({ name: a.view.fn(s.funcId).name, file: s.file, line: s.line, value: s.value }));
+    .map((s) => ({ name: a.view.fn(s.funcId).name, file: a.fileLabel(s.file), line: s.line, value: s.value }));
   const hotLines = [...a.lines()]
     .filter((x) => x.cost.funcIds.includes(fn.funcId))
     .sort((x, y) => y.cost.total - x.cost.total)
@@ -60,7 +64,7 @@ function functionText(a: AnnotatedDocument, anchor: DocumentAnchor, stale?: Stal
   return functionHover({
     ctx: a.view.ctx,
     name: fn.name,
-    file: a.doc.path ?? a.doc.uri,
+    file: a.displayPath(a.doc.path ?? a.doc.uri),
     figures: fn,
     callers,
     callees: named(a, a.view.callees(fn.funcId)),

@@ -7,7 +7,8 @@ import { type Anchor, placeFunctions } from '../core/anchors';
 import type { Definition } from '../core/definitions';
 import type { FileCosts, FunctionCost, LineCost, ProfileView } from '../core/view';
 import type { Settings } from '../settings';
-import type { OpenDocument } from '../workspace/documents';
+import { baseName } from '../core/present';
+import { type OpenDocument, uriToPath } from '../workspace/documents';
 import type { ProfileEntry } from '../workspace/profile-store';
 
 /** A place in a file the editor can open: a file uri and a 0-based line of its current text. */
@@ -100,5 +101,12 @@ export class AnnotatedDocument {
 
   displayPath(path: string): string {
     return this.env.displayPath(path);
+  }
+
+  /** A recorded file as the user knows it: its workspace-relative path where it maps to one, else its file name. */
+  fileLabel(recorded: string): string {
+    const to = recorded ? this.env.locate(recorded, 0) : undefined;
+    const local = to ? uriToPath(to.uri) : undefined;
+    return local ? this.env.displayPath(local) : baseName(recorded);
   }
 }

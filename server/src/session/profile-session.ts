@@ -13,6 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DefinitionIndex, type SourceText } from '../core/definition-index';
+import { confirmedByDefinitions } from '../core/path-evidence';
 import type { Scope } from '../core/model';
 import { isPythonSourceRoot } from '../core/source-roots';
 import { ProfileView } from '../core/view';
@@ -222,7 +223,8 @@ export class ProfileSession {
     const key = `${e.generation}\u0000${p.functionCount}\u0000${this.workspace.resolverGen}`;
     let hit = this.mapped.get(e.path);
     if (hit?.key !== key) {
-      hit = { key, map: this.workspace.mapFiles(p.sourceFiles(), nodePath.dirname(e.path)) };
+      const confirm = (rec: string, local: string) => confirmedByDefinitions(p, rec, this.definitions.definitions(local));
+      hit = { key, map: this.workspace.mapFiles(p.sourceFiles(), nodePath.dirname(e.path), confirm) };
       this.mapped.set(e.path, hit);
       this.workspace.flushNotes();
     }

@@ -263,8 +263,9 @@ export class ProfileStore {
     e.loading = true;
     const reader = e.reader!;
     const from = e.offset;
-    // a file read from its start that nobody is writing is complete: views wait for its end
-    if (from === 0) e.live = Date.now() - st.mtimeMs < this.host.settleMs();
+    // The first pass over a file reads what it held when it was opened: views wait for its end.
+    // Only growth seen after that makes it live (its numbers so far are shown, and said to be).
+    if (from === 0) e.live = false;
     const big = st.size - from >= PROGRESS_MIN_BYTES;
     const progress = big ? await this.host.progress(`flamelens: reading ${baseName(e.path)}`) : undefined;
     const t0 = Date.now();

@@ -2,7 +2,7 @@
  * The workspace as the server sees it: the watcher's events turned into profile entries (read one
  * at a time, newest first) and into the file index that maps recorded paths to local files.
  */
-import type { PathMapping } from '../core/path-resolver';
+import type { Confirm, PathMapping } from '../core/path-resolver';
 import { PathResolver } from '../core/path-resolver';
 import type { ProgressReporter } from '../lsp-client';
 import type { LogLevel, Settings } from '../settings';
@@ -76,9 +76,9 @@ export class ProfileWorkspace {
     this.resolverGen++;
   }
 
-  /** Local file -> the recorded paths of a profile that map to it. */
-  mapFiles(recorded: Iterable<string>, profileDir: string): Map<string, string[]> {
-    return this.resolver.mapFiles(recorded, profileDir);
+  /** Local file -> the recorded paths of a profile that map to it (`confirm` weighs the evidence where it is needed). */
+  mapFiles(recorded: Iterable<string>, profileDir: string, confirm?: Confirm): Map<string, string[]> {
+    return this.resolver.mapFiles(recorded, profileDir, confirm);
   }
 
   /** Logs what path resolution noticed (ties between equally good candidates). */
