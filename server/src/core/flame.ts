@@ -51,6 +51,46 @@ function kindOf(p: Profile, funcId: number): NodeKind {
   return p.funcKind[funcId] === 'synthetic' ? NodeKind.Synthetic : NodeKind.Source;
 }
 
+/** Per node, a short list of (line, summed value): most nodes see one or two lines. */
+class LineSums {
+  private head: number[] = [];
+  private line: number[] = [];
+  private sum: number[] = [];
+  private next: number[] = [];
+
+  add(node: number, line: number, value: number): void {
+    if (line <= 0) return;
+    let e = this.head[node] ?? -1;
+    for (; e >= 0; e = this.next[e]) {
+      if (this.line[e] === line) {
+        this.sum[e] += value;
+        return;
+      }
+    }
+    this.line.push(line);
+    this.sum.push(value);
+    this.next.push(this.head[node] ?? -1);
+    this.head[node] = this.line.length - 1;
+  }
+
+  /** Each node's line with the largest sum (ties: the lower line), 0 for none. */
+  hottest(count: number): Int32Array {
+    const out = new Int32Array(count);
+    for (let node = 0; node < count; node++) {
+      let best = -Infinity;
+      for (let e = this.head[node] ?? -1; e >= 0; e = this.next[e]) {
+        const l = this.line[e];
+        const v = this.sum[e];
+        if (v > best || (v === best && l < out[node])) {
+          best = v;
+          out[node] = l;
+        }
+      }
+    }
+    return out;
+  }
+}
+
 /**
  * Builds the function-level flame graph of a profile for one metric over one scope.
  *
@@ -113,15 +153,12 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
   const uOwn: number[] = [];
   const uTotal: number[] = [];
   const uSamples: number[] = [];
-  const childOf = new Map<number, number>(); // parent * (nf + groups) + func -> node
-  const lineSum = new Map<number, number>(); // node * 2^21 + line -> total there
-  const callSum = new Map<number, number>(); // node * 2^21 + parent's line -> total through it
-  const L = 2097152;
-  const addLine = (map: Map<number, number>, node: number, line: number, v: number) => {
-    if (line <= 0 || line >= L) return;
-    const k = node * L + line;
-    map.set(k, (map.get(k) ?? 0) + v);
-  };
+  const threads = agg.threads;
+  // every function id, groups included, is below this: parent * span + func is a unique key
+  const span = nf + threads.length + p.processes().length + 1;
+  const childOf = new Map<number, number>();
+  const lineSum = new LineSums(); // per node: total by the node's own line
+  const callSum = new LineSums(); // per node: total by the line of the parent that called it
   const newNode = (parent: number, func: number) => {
     uParent.push(parent);
     uFunc.push(func);
@@ -130,9 +167,8 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
     uSamples.push(0);
     return uParent.length - 1;
   };
-  const FUNC_SPAN = 4294967296; // parent * 2^32 + func stays below 2^53 for any realistic tree
   const child = (parent: number, func: number) => {
-    const k = parent * FUNC_SPAN + func;
+    const k = parent * span + func;
     let c = childOf.get(k);
     if (c === undefined) {
       c = newNode(parent, func);
@@ -141,7 +177,6 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
     return c;
   };
 
-  const threads = agg.threads;
   const root = newNode(-1, group('all', NodeKind.Root, 0, agg.total));
   const pids = [...new Set(threads.map((t) => p.threads[t].pid))];
   const byProcess = pids.length > 1;
@@ -194,8 +229,8 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
         uOwn[cf] += self[c * m + mi];
         uTotal[cf] += tot;
         if (sampleTotal) uSamples[cf] += sampleTotal[c];
-        addLine(lineSum, cf, p.lineNo[p.frameLine[frame]], tot);
-        addLine(callSum, cf, parentLine, tot);
+        lineSum.add(cf, p.lineNo[p.frameLine[frame]], tot);
+        callSum.add(cf, parentLine, tot);
         stack.push(c);
       }
     }
@@ -219,22 +254,8 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
     }
   }
 
-  const hottest = (sums: Map<number, number>): Int32Array => {
-    const best = new Int32Array(uParent.length);
-    const bestV = new Float64Array(uParent.length).fill(-Infinity);
-    for (const [k, v] of sums) {
-      const node = Math.floor(k / L);
-      const line = k - node * L;
-      // ties go to the lower line, so the result never depends on Map order
-      if (v > bestV[node] || (v === bestV[node] && line < best[node])) {
-        bestV[node] = v;
-        best[node] = line;
-      }
-    }
-    return best;
-  };
-  const uLine = hottest(lineSum);
-  const uCall = hottest(callSum);
+  const uLine = lineSum.hottest(uParent.length);
+  const uCall = callSum.hottest(uParent.length);
 
   // Renumber into pre-order with children sorted by function name, then file.
   const count = uParent.length;
@@ -328,11 +349,15 @@ class TreeBuilder {
   samples: number[] = [0];
   private readonly lineBest: number[] = [-Infinity];
   private readonly kids = new Map<number, number>();
-  constructor(rootFunc: number) {
+  constructor(
+    rootFunc: number,
+    /** More than any function id. */
+    private readonly span: number,
+  ) {
     this.func = [rootFunc];
   }
   child(parent: number, func: number): number {
-    const k = parent * 4294967296 + func;
+    const k = parent * this.span + func;
     let c = this.kids.get(k);
     if (c === undefined) {
       c = this.parent.length;
@@ -406,8 +431,8 @@ export function sandwich(g: FlameGraph, focus: number): Sandwich {
   const { parent, func, own, nodeTotal, samples, line, callLine } = g;
   const n = g.nodeCount;
   const names = (f: number) => g.strings[g.funcName[f]];
-  const callers = new TreeBuilder(focus);
-  const callees = new TreeBuilder(focus);
+  const callers = new TreeBuilder(focus, g.funcName.length);
+  const callees = new TreeBuilder(focus, g.funcName.length);
 
   // Pre-order: a subtree is a contiguous range, and a parent comes before its children.
   const end = new Int32Array(n);
