@@ -21,7 +21,8 @@ const jobs = vscodeOnly ? [] : [
   build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/flamelens.js', banner: { js: '#!/usr/bin/env node' } }),
 ];
 if (!vscodeOnly && existsSync('bench/index.ts')) {
-  jobs.push(build({ ...common, entryPoints: ['bench/index.ts'], outfile: 'dist/bench.js' }));
+  // playwright-core (the flame graph page bench) is loaded from node_modules at run time, not bundled
+  jobs.push(build({ ...common, entryPoints: ['bench/index.ts'], outfile: 'dist/bench.js', external: ['playwright-core'] }));
 }
 if (existsSync('clients/vscode/src/extension.ts')) {
   jobs.push(build({ ...common, entryPoints: ['clients/vscode/src/extension.ts'], outfile: 'clients/vscode/dist/extension.js', external: ['vscode'], minify: true }));
