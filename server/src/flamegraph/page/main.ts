@@ -239,7 +239,9 @@ function describe(tree: ViewTree, node: number, side: 'graph' | 'callers' | 'cal
   const own = tree.own[node];
   const ofFocus = side === 'callers' && node > 0 ? ` (${share(total, tree.total[0])} of its calls)` : '';
   lines.push(`total ${pct(total)} · ${value(total)}${ofFocus}`);
-  lines.push(`own ${pct(own)} · ${value(own)}`);
+  // a caller's own time is not in its callers tree; what is, is the focus's own reached through it
+  if (side === 'callers' && node > 0) lines.push(`${fname(tree.func[0])} own through here ${pct(own)} · ${value(own)}`);
+  else lines.push(`own ${pct(own)} · ${value(own)}`);
   if (tree.samples) lines.push(`samples ${Math.round(tree.samples[node]).toLocaleString('en-US')}`);
   if (isFrame(f)) lines.push(`${fname(f)} in all call sites: total ${pct(graph!.funcTotal[f])}, own ${pct(graph!.funcOwn[f])}`);
   if (tree.change && Number.isFinite(tree.change[node])) {
