@@ -208,6 +208,18 @@ describe.skipIf(noChromium !== '')(`flame graph page served by the language serv
     await expect.poll(() => page.locator('#meta').innerText()).toContain('CPU time');
   });
 
+  it('says so when the editor has no active profile, and draws again when it has one', async () => {
+    const before = current;
+    current = undefined;
+    server.changed();
+    await expect.poll(() => page.locator('#status').innerText()).toContain('No profile is active');
+    expect(await page.locator('#main').isHidden()).toBe(true);
+    current = before;
+    server.changed();
+    await expect.poll(() => page.locator('#main').isVisible()).toBe(true);
+    expect((await frames(page)).some((f) => f.name === 'audit')).toBe(true);
+  });
+
   it('colours by change when a baseline is given, and says so in the tooltip', async () => {
     const baseline = (await loadProfile(recorded('austin3-wall.austin'))).profile;
     current = { ...current!, metric: 'cpu', baseline: { profile: baseline, label: 'austin3-wall.austin' } };

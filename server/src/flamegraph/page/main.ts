@@ -418,10 +418,15 @@ async function refresh(): Promise<void> {
     const body = (await res.json()) as PageData | { empty: string };
     if ('empty' in body) {
       graph = undefined;
+      graphTree = undefined;
+      sandwichTrees = undefined;
+      $('main').hidden = true;
+      $('meta').textContent = '';
       status.textContent = body.empty;
       document.documentElement.dataset.ready = 'true';
       return;
     }
+    $('main').hidden = false;
     setData(body);
   } catch (e) {
     showMessage(`could not load the profile from the language server: ${(e as Error).message}`);
