@@ -53,24 +53,33 @@ function kindOf(p: Profile, funcId: number): NodeKind {
 
 /** Per node, a short list of (line, summed value): most nodes see one or two lines. */
 class LineSums {
-  private head: number[] = [];
-  private line: number[] = [];
-  private sum: number[] = [];
-  private next: number[] = [];
+  private readonly head: Int32Array;
+  private readonly line: Int32Array;
+  private readonly sum: Float64Array;
+  private readonly next: Int32Array;
+  private used = 0;
+
+  /** `entries`: at most this many add() calls (one per call tree node). */
+  constructor(nodes: number, entries: number) {
+    this.head = new Int32Array(nodes).fill(-1);
+    this.line = new Int32Array(entries);
+    this.sum = new Float64Array(entries);
+    this.next = new Int32Array(entries);
+  }
 
   add(node: number, line: number, value: number): void {
     if (line <= 0) return;
-    let e = this.head[node] ?? -1;
-    for (; e >= 0; e = this.next[e]) {
+    for (let e = this.head[node]; e >= 0; e = this.next[e]) {
       if (this.line[e] === line) {
         this.sum[e] += value;
         return;
       }
     }
-    this.line.push(line);
-    this.sum.push(value);
-    this.next.push(this.head[node] ?? -1);
-    this.head[node] = this.line.length - 1;
+    const e = this.used++;
+    this.line[e] = line;
+    this.sum[e] = value;
+    this.next[e] = this.head[node];
+    this.head[node] = e;
   }
 
   /** Each node's line with the largest sum (ties: the lower line), 0 for none. */
@@ -78,7 +87,7 @@ class LineSums {
     const out = new Int32Array(count);
     for (let node = 0; node < count; node++) {
       let best = -Infinity;
-      for (let e = this.head[node] ?? -1; e >= 0; e = this.next[e]) {
+      for (let e = this.head[node]; e >= 0; e = this.next[e]) {
         const l = this.line[e];
         const v = this.sum[e];
         if (v > best || (v === best && l < out[node])) {
@@ -106,8 +115,11 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
   const m = p.metricsPerNode;
   const samplesAgg = metric !== 'samples' && p.metricIndex('samples') >= 0 ? aggregate(p, scope, 'samples') : metric === 'samples' ? agg : undefined;
   const def = p.metrics[mi] ?? { key: metric, label: metric, unit: 'count' as const };
+  const threads = agg.threads;
+  const pids = [...new Set(threads.map((t) => p.threads[t].pid))];
+  const byProcess = pids.length > 1;
 
-  // Strings: the profile's own ids are reused for frames; group labels are appended.
+  // Strings: the profile's, then group labels.
   const strings: string[] = [];
   const stringIds = new Map<string, number>();
   const str = (s: string) => {
@@ -123,49 +135,44 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
 
   // Function table: profile functions first (same ids), then one entry per group node.
   const nf = p.functionCount;
-  const fName: number[] = [];
-  const fFile: number[] = [];
-  const fDef: number[] = [];
-  const fKind: number[] = [];
-  const fOwn: number[] = [];
-  const fTotal: number[] = [];
+  const span = nf + threads.length + pids.length + 1;
+  const fName = new Int32Array(span);
+  const fFile = new Int32Array(span);
+  const fDef = new Int32Array(span);
+  const fKind = new Uint8Array(span);
+  const fOwn = new Float64Array(span);
+  const fTotal = new Float64Array(span);
   for (let f = 0; f < nf; f++) {
-    fName.push(str(p.str(p.funcName[f])));
-    fFile.push(str(p.str(p.funcFile[f])));
-    fDef.push(p.funcDefLine[f] ?? 0);
-    fKind.push(kindOf(p, f));
-    fOwn.push(agg.funcOwn[f] ?? 0);
-    fTotal.push(agg.funcTotal[f] ?? 0);
+    fName[f] = str(p.str(p.funcName[f]));
+    fFile[f] = str(p.str(p.funcFile[f]));
+    fDef[f] = p.funcDefLine[f] ?? 0;
+    fKind[f] = kindOf(p, f);
+    fOwn[f] = agg.funcOwn[f] ?? 0;
+    fTotal[f] = agg.funcTotal[f] ?? 0;
   }
-  const group = (name: string, kind: NodeKind, own: number, total: number) => {
-    fName.push(str(name));
-    fFile.push(0);
-    fDef.push(0);
-    fKind.push(kind);
-    fOwn.push(own);
-    fTotal.push(total);
-    return fName.length - 1;
+  let groups = nf;
+  const group = (name: string, kind: NodeKind) => {
+    fName[groups] = str(name);
+    fKind[groups] = kind;
+    return groups++;
   };
 
-  // Unordered build: node ids in creation order, then renumbered into sorted pre-order below.
-  const uParent: number[] = [];
-  const uFunc: number[] = [];
-  const uOwn: number[] = [];
-  const uTotal: number[] = [];
-  const uSamples: number[] = [];
-  const threads = agg.threads;
-  // every function id, groups included, is below this: parent * span + func is a unique key
-  const span = nf + threads.length + p.processes().length + 1;
-  const childOf = new Map<number, number>();
-  const lineSum = new LineSums(); // per node: total by the node's own line
-  const callSum = new LineSums(); // per node: total by the line of the parent that called it
+  // Nodes in creation order (renumbered into sorted pre-order below). A flame node merges one or
+  // more call tree nodes, so the call tree's size bounds the count.
+  const cap = p.nodeCount + pids.length + 1;
+  const uParent = new Int32Array(cap);
+  const uFunc = new Int32Array(cap);
+  const uOwn = new Float64Array(cap);
+  const uTotal = new Float64Array(cap);
+  const uSamples = new Float64Array(cap);
+  let count = 0;
+  const childOf = new Map<number, number>(); // parent * span + func -> node
+  const lineSum = new LineSums(cap, p.nodeCount); // per node: total by the node's own line
+  const callSum = new LineSums(cap, p.nodeCount); // per node: total by the line of the parent that called it
   const newNode = (parent: number, func: number) => {
-    uParent.push(parent);
-    uFunc.push(func);
-    uOwn.push(0);
-    uTotal.push(0);
-    uSamples.push(0);
-    return uParent.length - 1;
+    uParent[count] = parent;
+    uFunc[count] = func;
+    return count++;
   };
   const child = (parent: number, func: number) => {
     const k = parent * span + func;
@@ -177,12 +184,10 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
     return c;
   };
 
-  const root = newNode(-1, group('all', NodeKind.Root, 0, agg.total));
-  const pids = [...new Set(threads.map((t) => p.threads[t].pid))];
-  const byProcess = pids.length > 1;
+  const root = newNode(-1, group('all', NodeKind.Root));
   const processNode = new Map<string, number>();
 
-  // Children lists of the model tree (CSR), to walk it without recursion.
+  // Children lists of the call tree (CSR), to walk it without recursion.
   const n = p.nodeCount;
   const start = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) if (p.nodeParent[i] >= 0) start[p.nodeParent[i] + 1]++;
@@ -194,85 +199,90 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
   const nodeTotal = agg.nodeTotal;
   const sampleTotal = samplesAgg?.nodeTotal;
   const self = p.nodeSelf;
-  const map = new Int32Array(n); // model node -> flame node
-  const stack: number[] = [];
+  const { nodeFrame, frameFunc, frameLine, lineNo } = p;
+  const map = new Int32Array(n); // call tree node -> flame node
+  const stack = new Int32Array(n);
   for (const t of threads) {
     const info = p.threads[t];
     let parent = root;
     if (byProcess) {
       let pn = processNode.get(info.pid);
       if (pn === undefined) {
-        pn = newNode(root, group(`process ${info.pid}`, NodeKind.Process, 0, 0));
+        pn = newNode(root, group(`process ${info.pid}`, NodeKind.Process));
         processNode.set(info.pid, pn);
       }
       parent = pn;
     }
     const mroot = p.threadRoot[t];
-    const tn = newNode(parent, group(`thread ${info.label}`, NodeKind.Thread, 0, 0));
+    const tn = newNode(parent, group(`thread ${info.label}`, NodeKind.Thread));
     map[mroot] = tn;
     uOwn[tn] += mi >= 0 ? self[mroot * m + mi] : 0;
     uTotal[tn] += nodeTotal[mroot];
     if (sampleTotal) uSamples[tn] += sampleTotal[mroot];
-    stack.length = 0;
-    stack.push(mroot);
-    while (stack.length > 0) {
-      const mn = stack.pop()!;
+    let sp = 0;
+    stack[sp++] = mroot;
+    while (sp > 0) {
+      const mn = stack[--sp];
       const fn = map[mn];
-      const pf = p.nodeFrame[mn];
-      const parentLine = pf >= 0 ? p.lineNo[p.frameLine[pf]] : 0;
+      const pf = nodeFrame[mn];
+      const parentLine = pf >= 0 ? lineNo[frameLine[pf]] : 0;
       for (let ci = start[mn]; ci < start[mn + 1]; ci++) {
         const c = order[ci];
-        const frame = p.nodeFrame[c];
-        const cf = child(fn, p.frameFunc[frame]);
+        const frame = nodeFrame[c];
+        const cf = child(fn, frameFunc[frame]);
         map[c] = cf;
         const tot = nodeTotal[c];
         uOwn[cf] += self[c * m + mi];
         uTotal[cf] += tot;
         if (sampleTotal) uSamples[cf] += sampleTotal[c];
-        lineSum.add(cf, p.lineNo[p.frameLine[frame]], tot);
+        lineSum.add(cf, lineNo[frameLine[frame]], tot);
         callSum.add(cf, parentLine, tot);
-        stack.push(c);
+        stack[sp++] = c;
       }
     }
   }
   // Group totals: a process is the sum of its threads, the root the sum of everything (which is
   // the scope total: a thread's total already counts its frameless samples).
-  for (let i = 1; i < uParent.length; i++) {
+  for (let i = 1; i < count; i++) {
+    if (fKind[uFunc[i]] !== NodeKind.Thread) continue;
     const par = uParent[i];
-    if (fKind[uFunc[i]] === NodeKind.Thread) {
-      if (par !== root) uTotal[par] += uTotal[i];
-      if (par !== root) uSamples[par] += uSamples[i];
-      uSamples[root] += uSamples[i];
+    if (par !== root) {
+      uTotal[par] += uTotal[i];
+      uSamples[par] += uSamples[i];
     }
+    uSamples[root] += uSamples[i];
   }
   uTotal[root] = agg.total;
-  for (let i = 1; i < uParent.length; i++) {
+  for (let i = 0; i < count; i++) {
     const k = fKind[uFunc[i]];
-    if (k === NodeKind.Process || k === NodeKind.Thread) {
+    if (k !== NodeKind.Source && k !== NodeKind.Synthetic) {
       fOwn[uFunc[i]] = uOwn[i];
       fTotal[uFunc[i]] = uTotal[i];
     }
   }
+  const uLine = lineSum.hottest(count);
+  const uCall = callSum.hottest(count);
 
-  const uLine = lineSum.hottest(uParent.length);
-  const uCall = callSum.hottest(uParent.length);
-
-  // Renumber into pre-order with children sorted by function name, then file.
-  const count = uParent.length;
-  const kids: number[][] = Array.from({ length: count }, () => []);
-  for (let i = 1; i < count; i++) kids[uParent[i]].push(i);
-  const cmpKey = (i: number) => strings[fName[uFunc[i]]];
-  for (const list of kids) {
-    if (list.length > 1) {
-      list.sort((a, b) => {
-        const na = cmpKey(a);
-        const nb = cmpKey(b);
-        if (na !== nb) return na < nb ? -1 : 1;
-        const fa = strings[fFile[uFunc[a]]];
-        const fb = strings[fFile[uFunc[b]]];
-        return fa < fb ? -1 : fa > fb ? 1 : uFunc[a] - uFunc[b];
-      });
-    }
+  // Renumber into pre-order with children sorted by function name, then file: a rank per
+  // function, computed once, makes the per-node sort numeric.
+  const byName = Array.from({ length: groups }, (_, f) => f).sort((a, b) => {
+    const na = strings[fName[a]];
+    const nb = strings[fName[b]];
+    if (na !== nb) return na < nb ? -1 : 1;
+    const fa = strings[fFile[a]];
+    const fb = strings[fFile[b]];
+    return fa < fb ? -1 : fa > fb ? 1 : a - b;
+  });
+  const rank = new Int32Array(groups);
+  byName.forEach((f, i) => (rank[f] = i));
+  const kidStart = new Int32Array(count + 1);
+  for (let i = 1; i < count; i++) kidStart[uParent[i] + 1]++;
+  for (let i = 0; i < count; i++) kidStart[i + 1] += kidStart[i];
+  const kidFill = kidStart.slice(0, count);
+  const kids = new Int32Array(Math.max(0, count - 1));
+  for (let i = 1; i < count; i++) kids[kidFill[uParent[i]]++] = i;
+  for (let i = 0; i < count; i++) {
+    if (kidStart[i + 1] - kidStart[i] > 1) kids.subarray(kidStart[i], kidStart[i + 1]).sort((a, b) => rank[uFunc[a]] - rank[uFunc[b]]);
   }
   const parent = new Int32Array(count);
   const func = new Int32Array(count);
@@ -283,9 +293,11 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
   const samples = samplesAgg ? new Float64Array(count) : undefined;
   const newId = new Int32Array(count);
   let next = 0;
-  const dfs: number[] = [root];
-  while (dfs.length > 0) {
-    const u = dfs.pop()!;
+  let sp = 0;
+  const dfs = new Int32Array(count);
+  dfs[sp++] = root;
+  while (sp > 0) {
+    const u = dfs[--sp];
     const id = next++;
     newId[u] = id;
     parent[id] = u === root ? -1 : newId[uParent[u]];
@@ -295,20 +307,19 @@ export function buildFlameGraph(profile: Profile, metric: string, scope: Scope =
     own[id] = uOwn[u];
     total[id] = uTotal[u];
     if (samples) samples[id] = uSamples[u];
-    const list = kids[u];
-    for (let i = list.length - 1; i >= 0; i--) dfs.push(list[i]);
+    for (let k = kidStart[u + 1] - 1; k >= kidStart[u]; k--) dfs[sp++] = kids[k];
   }
 
   return {
     metric: { key: def.key, label: def.label, unit: def.unit },
     total: agg.total,
     strings,
-    funcName: Int32Array.from(fName),
-    funcFile: Int32Array.from(fFile),
-    funcDefLine: Int32Array.from(fDef),
-    funcKind: Uint8Array.from(fKind),
-    funcOwn: Float64Array.from(fOwn),
-    funcTotal: Float64Array.from(fTotal),
+    funcName: fName.slice(0, groups),
+    funcFile: fFile.slice(0, groups),
+    funcDefLine: fDef.slice(0, groups),
+    funcKind: fKind.slice(0, groups),
+    funcOwn: fOwn.slice(0, groups),
+    funcTotal: fTotal.slice(0, groups),
     nodeCount: count,
     parent,
     func,
