@@ -292,6 +292,15 @@ describe.skipIf(noChromium !== '')(`flame graph page served by the language serv
     const body = JSON.stringify({ file: '/home/dev/shop/shop/pricing.py', line: 28, name: 'line_total' });
     expect((await raw(`${url}open`, { method: 'POST', origin: 'http://attacker.example', body })).status).toBe(403);
     expect(opened).toEqual([]);
+    // a forwarded address the editor asked for is accepted, and only that one
+    const external = 'https://editor.example:8443/proxy/1234/';
+    expect((await raw(url, { host: 'editor.example:8443' })).status).toBe(403);
+    server.allowExternal(external);
+    expect((await raw(url, { host: 'editor.example:8443' })).status).toBe(200);
+    expect((await raw(`${url}open`, { method: 'POST', host: 'editor.example:8443', origin: 'https://editor.example:8443', body })).status).toBe(200);
+    expect(opened).toHaveLength(1);
+    opened.length = 0;
+    expect((await raw(url, { host: 'editor.example:8444' })).status).toBe(403);
     // and only frames of the profile are opened
     const other = await raw(`${url}open`, { method: 'POST', origin: u.origin, body: JSON.stringify({ file: '/etc/passwd', line: 1, name: 'x' }) });
     expect(JSON.parse(other.body)).toEqual({ result: 'no-file' });

@@ -66,6 +66,8 @@ export class FlameGraphServer {
   private pending: NodeJS.Timeout | undefined;
   private started: Promise<string> | undefined;
   private readonly page = servedPage();
+  private readonly extraHosts = new Set<string>();
+  private readonly extraOrigins = new Set<string>();
 
   constructor(private readonly opts: FlameGraphServerOptions) {}
 
@@ -93,6 +95,17 @@ export class FlameGraphServer {
     const base = `http://127.0.0.1:${this.port}/${this.token}/`;
     if (!sandwich) return base;
     return `${base}#${new URLSearchParams({ fn: sandwich.name, file: sandwich.file }).toString()}`;
+  }
+
+  /**
+   * Also accepts requests addressed to this URL's host and POSTs from its origin: for an editor
+   * that reaches the page through a forwarded address (VS Code's `env.asExternalUri` in
+   * code-server or a remote window gives `https://host/proxy/PORT/`). The token is still required.
+   */
+  allowExternal(url: string): void {
+    const u = new URL(url);
+    this.extraHosts.add(u.host.toLowerCase());
+    this.extraOrigins.add(u.origin);
   }
 
   /** Tells open pages that the data changed; announcements are throttled to one per `refreshMs`. */
@@ -129,7 +142,7 @@ export class FlameGraphServer {
 
   private route(req: IncomingMessage, res: ServerResponse): void {
     const host = (req.headers.host ?? '').toLowerCase();
-    if (host !== `127.0.0.1:${this.port}` && host !== `localhost:${this.port}`) return forbid(res);
+    if (host !== `127.0.0.1:${this.port}` && host !== `localhost:${this.port}` && !this.extraHosts.has(host)) return forbid(res);
     const url = req.url ?? '';
     const path = url.split('?')[0];
     const slash = path.indexOf('/', 1);
@@ -152,7 +165,7 @@ export class FlameGraphServer {
   /** A POST must come from the page itself: browsers send Origin on every cross-site POST. */
   private sameOrigin(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
-    return origin === undefined || origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
+    return origin === undefined || origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}` || this.extraOrigins.has(origin);
   }
 
   private subscribe(req: IncomingMessage, res: ServerResponse): void {
