@@ -11,12 +11,16 @@
  * off by default); FLAMELENS_BENCH_RUNS=N measures each input N times and keeps the median
  * (a shared machine is noisy); FLAMELENS_BENCH_LSP=0 skips the latency part; FLAMELENS_BENCH_JSON=<file> and
  * FLAMELENS_BENCH_MD=<file> also write every figure as JSON / Markdown tables.
+ * FLAMELENS_BENCH_FLAME=0 skips the flame graph page (bench/flamegraph.ts: the largest distinct-threads
+ * input in headless Chromium, skipped when /usr/bin/chromium is missing); FLAMELENS_BENCH_ONLY=flamegraph
+ * runs nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measure, measureRepeated, type ChildResult } from './child';
+import { runFlameGraphBench, printFlameBench, type FlameBenchResult } from './flamegraph';
 import { collapsed, cpuprofile, perfScript, pprof, pprofSamples, speedscope } from './format-inputs';
 import { austinText, mojo, type Input } from './inputs';
 import { runLspLatencyBench, type LspLatencyResult } from './lsp-latency';
@@ -174,6 +178,7 @@ async function childMain(args: string[]): Promise<void> {
   if (mode === '--child') out = await measure(path);
   else if (mode === '--child-repeat') out = await measureRepeated(path, Number(extra));
   else if (mode === '--pstats-entries') out = (await measure(path)).functionEntries;
+  else if (mode === '--flame') out = await runFlameGraphBench(path, extra);
   else if (mode === '--lsp') {
     const res = await runLspLatencyBench({ profilePath: path, sourceDir: extra });
     out = { ...res, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
@@ -198,6 +203,10 @@ async function main(): Promise<void> {
   console.log('Each input is read in a fresh process; "x newline count" = reader time / time to count the newlines of the same bytes in that process.');
 
   const rows: Row[] = [];
+  if (process.env.FLAMELENS_BENCH_ONLY === 'flamegraph') {
+    await flameBench(dir, sizes);
+    return;
+  }
   const austin = await austinJobs(dir, sizes);
   runAll('Austin text and MOJO', austin, rows);
   const sps = (prefix: string) => {
@@ -231,15 +240,35 @@ async function main(): Promise<void> {
     console.log('\nLanguage server latency: skipped (FLAMELENS_BENCH_LSP=0)');
   }
 
+  const flame = process.env.FLAMELENS_BENCH_FLAME !== '0' ? await flameBench(dir, sizes) : undefined;
+
   console.log(`\nload average at the end ${load()}; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (process.env.FLAMELENS_BENCH_JSON) {
-    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), lsp };
+    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), lsp, flame };
     writeFileSync(process.env.FLAMELENS_BENCH_JSON, JSON.stringify(json, null, 2));
   }
   if (process.env.FLAMELENS_BENCH_MD) {
     const md = [`${machine}; load average ${load()} at the end; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`, '', markdownTable(rows)];
     if (lsp && lspProfile) md.push(markdownLsp(lsp, lspProfile.bytes));
     writeFileSync(process.env.FLAMELENS_BENCH_MD, md.join('\n'));
+  }
+}
+
+/** The flame graph page on the largest distinct-threads input (the biggest call tree), in a fresh process. */
+async function flameBench(dir: string, sizes: number[]): Promise<FlameBenchResult | undefined> {
+  if (!existsSync('/usr/bin/chromium')) {
+    console.log('\nFlame graph page: skipped (/usr/bin/chromium is missing; scripts/setup-code-server.sh installs it)');
+    return undefined;
+  }
+  const mb = Math.max(...sizes);
+  const input = await austinText(dir, `wall-${mb}-distinct.austin`, rec('austin3-wall.austin'), mb * 1e6, true);
+  try {
+    const r = JSON.parse(child(['--flame', input.path, ROOT], LSP_TIMEOUT_MS)) as FlameBenchResult;
+    printFlameBench(r, input.bytes);
+    return r;
+  } catch (e) {
+    console.log(`\nFlame graph page: failed (${(e as Error).message.split('\n')[0]})`);
+    return undefined;
   }
 }
 

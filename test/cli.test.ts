@@ -328,3 +328,37 @@ describe('errors and exit codes', () => {
     expect(cli('--version').stdout).toBe(`${version}\n`);
   });
 });
+
+describe('flamegraph (the built binary)', () => {
+  it('writes one self-contained HTML file: the page script inline, the data inline, a CSP with no network', () => {
+    const out = join(tmp, 'cpu.html');
+    const r = cli('flamegraph', recorded('austin3-cpu.austin'), '-o', out);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^wrote .*cpu\.html \(817 frames, \d+ KiB\)\n$/);
+    const html = readFileSync(out, 'utf8');
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)![1];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'none'");
+    expect(csp).not.toMatch(/unsafe|https?:/);
+    // no src= or href= anywhere: nothing to load
+    expect(html).not.toMatch(/\s(src|href)=/);
+    const data = JSON.parse(/<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(html)![1]);
+    expect(data.profile).toBe('austin3-cpu.austin');
+    expect(data.graph.total).toBe(7876931); // answer key: Σ 7,876,931 µs
+    expect(data.graph.metric.key).toBe('cpu');
+    expect(data.graph.n.depth).toHaveLength(817);
+  });
+
+  it('takes --metric and refuses unknown ones like the other commands', () => {
+    const r = cli('flamegraph', recorded('austin3-mem.austin'), '--metric', 'dealloc');
+    expect(r.status).toBe(0);
+    const data = JSON.parse(/<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(r.stdout)![1]);
+    expect(data.graph.total).toBe(335908864); // answer key: Σ negative deltas 335,908,864 B
+    const bad = cli('flamegraph', recorded('austin3-mem.austin'), '--metric', 'cpu');
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/no metric 'cpu'/);
+    expect(cli('flamegraph', '--help').stdout).toContain('-o, --output FILE');
+  });
+});

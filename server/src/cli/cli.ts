@@ -5,6 +5,7 @@ import { version } from '../../../package.json';
 import { FORMATS } from '../core/readers/index';
 import { runAnnotate } from './annotate';
 import { CliError, EXIT_OK, EXIT_USAGE, type Io } from './common';
+import { runFlameGraph } from './flamegraph';
 import { runInfo } from './info';
 import { DEFAULT_LIMIT, runTop } from './top';
 
@@ -70,6 +71,20 @@ and any problems met while reading it.`,
     options: COMMON,
     run: (io, [file], v) => runInfo(io, file, v),
   },
+  flamegraph: {
+    usage: `flamelens flamegraph PROFILE [options]
+
+One self-contained HTML file with the profile's flame graph, icicle, search and sandwich views:
+data and code inline, no server, nothing fetched (opens offline; for CI artifacts and sharing).
+
+  -m, --metric M      metric to show (default: the profile's own)
+      --pid P         only samples of process P
+      --tid T         only samples of thread T (its tid, or iid:tid)
+  -o, --output FILE   write to FILE (without it, stdout, unless stdout is a terminal)`,
+    positionals: ['PROFILE'],
+    options: { ...SCOPE, help: COMMON.help, output: { type: 'string', short: 'o' } },
+    run: (io, [file], v) => runFlameGraph(io, file, v),
+  },
 };
 
 const USAGE = `flamelens ${version}: profiler results per source line
@@ -78,6 +93,7 @@ usage:
   flamelens top PROFILE [--metric M] [--pid P] [--tid T] [--by line|function] [--limit N] [--json]
   flamelens annotate PROFILE SOURCE [--metric M] [--pid P] [--tid T] [--color auto|always|never] [--json]
   flamelens info PROFILE [--json]
+  flamelens flamegraph PROFILE [--metric M] [--pid P] [--tid T] [-o out.html]
   flamelens --stdio                 run the language server (what editors start)
   flamelens COMMAND --help | --help | --version
 
