@@ -37,6 +37,8 @@ export interface LspClient {
   /** The `flamelens` section from workspace/configuration. */
   configuration(): Promise<unknown>;
   showDocument(uri: string, range: Range): Promise<boolean>;
+  /** window/showDocument with `external: true`: a web page in the client's browser. */
+  showExternal(url: string): Promise<boolean>;
   lineHeat(params: LineHeatParams): void;
   status(params: StatusParams): void;
 }
@@ -109,6 +111,11 @@ export class ConnectionLspClient implements LspClient {
 
   async showDocument(uri: string, range: Range): Promise<boolean> {
     const r = await this.connection.window.showDocument({ uri, selection: range, takeFocus: true });
+    return r.success;
+  }
+
+  async showExternal(url: string): Promise<boolean> {
+    const r = await this.connection.window.showDocument({ uri: url, external: true });
     return r.success;
   }
 

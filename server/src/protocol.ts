@@ -26,6 +26,11 @@ export const Commands = {
   showCallers: 'flamelens.showCallers',
   /** (uri: string, line: number) -> boolean: opens a call site with window/showDocument (used by caller lenses). */
   openCallSite: 'flamelens.openCallSite',
+  /**
+   * (args?: FlameGraphArgs) -> FlameGraphResult | null: starts the flame graph page (once) and gives its
+   * URL; asks the client to open it in a browser (window/showDocument, external) unless `open` is false.
+   */
+  openFlameGraph: 'flamelens.openFlameGraph',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -80,6 +85,23 @@ export interface CallerItem {
 export interface CallersResult {
   function: string;
   callers: CallerItem[];
+}
+
+export interface FlameGraphArgs {
+  /** Open the page in the client's browser with window/showDocument (default true; VS Code shows it in a webview instead). */
+  open?: boolean;
+  /** Open on the sandwich of the function whose lens or body is at this position. */
+  uri?: string;
+  line?: number;
+  /** The address the client reaches the page through, when it forwards ports (VS Code's asExternalUri). */
+  externalUrl?: string;
+}
+
+export interface FlameGraphResult {
+  /** http://127.0.0.1:PORT/TOKEN/ (with #fn=...&file=... for a sandwich). */
+  url: string;
+  /** Whether the client was asked to open it and said it did. */
+  opened: boolean;
 }
 
 /** `flamelens/lineHeat` (server -> client notification): one per open document after any change. */

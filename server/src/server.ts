@@ -29,6 +29,7 @@ import { capabilities, clientFeatures, type ClientFeatures } from './capabilitie
 import type { Staleness } from './core/present';
 import { codeLenses } from './features/code-lens';
 import { type CommandHost, executeCommand } from './features/commands';
+import { FlameGraphFeature } from './features/flame-graph';
 import { hover } from './features/hover';
 import { inlayHints } from './features/inlay-hints';
 import { lineHeat } from './features/line-heat';
@@ -56,6 +57,7 @@ function mergeSections(base: unknown, over: unknown): unknown {
 
 export class FlamelensServer implements CommandHost {
   readonly session: ProfileSession;
+  readonly flameGraph: FlameGraphFeature;
   private features: ClientFeatures = clientFeatures(undefined);
   private initOptions: unknown;
   private sentKey = '';
@@ -68,6 +70,7 @@ export class FlamelensServer implements CommandHost {
       progress: async (title) => (this.features.workDoneProgress ? client.progress(title) : undefined),
       refresh: () => this.refresh(),
     });
+    this.flameGraph = new FlameGraphFeature(this);
   }
 
   get documents() {
@@ -109,6 +112,7 @@ export class FlamelensServer implements CommandHost {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.flameGraph.dispose();
     await this.session.dispose();
   }
 
@@ -165,6 +169,7 @@ export class FlamelensServer implements CommandHost {
     ].join('\u0000');
     if (key === this.sentKey) return;
     this.sentKey = key;
+    this.flameGraph.changed();
     const fail = (what: string) => (e: unknown) => this.client.log('warn', `${what} failed: ${(e as Error).message}`);
     if (this.features.inlayHintRefresh) this.client.inlayHintRefresh().catch(fail('workspace/inlayHint/refresh'));
     if (this.features.codeLensRefresh) this.client.codeLensRefresh().catch(fail('workspace/codeLens/refresh'));
@@ -283,6 +288,16 @@ export class FlamelensServer implements CommandHost {
     }
     const pos = { line, character: 0 };
     return this.client.showDocument(uri, { start: pos, end: pos });
+  }
+
+  async openExternal(url: string): Promise<boolean> {
+    if (!this.features.showDocument) return false;
+    try {
+      return await this.client.showExternal(url);
+    } catch (e) {
+      this.client.log('warn', `window/showDocument (external) failed: ${(e as Error).message}`);
+      return false;
+    }
   }
 
   log(message: string): void {

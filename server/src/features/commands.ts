@@ -10,6 +10,8 @@ import { scopeLabel } from '../core/view';
 import {
   type CallersResult,
   Commands,
+  type FlameGraphArgs,
+  type FlameGraphResult,
   type MetricSummary,
   type ProfileSummary,
   type ScopeArg,
@@ -17,11 +19,15 @@ import {
 } from '../protocol';
 import type { ProfileSession } from '../session/profile-session';
 import type { ProfileEntry } from '../workspace/profile-store';
+import type { FlameGraphFeature } from './flame-graph';
 import { sampleCount } from './status';
 
 /** What commands need besides the session: the few things only the client can do. */
 export interface CommandHost {
   readonly session: ProfileSession;
+  readonly flameGraph: FlameGraphFeature;
+  /** window/showDocument of a web page in the client's browser; false where the client cannot. */
+  openExternal(url: string): Promise<boolean>;
   /** window/showMessageRequest: the chosen item, or undefined. */
   ask(message: string, items: string[]): Promise<string | undefined>;
   /** window/showDocument at a 0-based line. */
@@ -176,10 +182,34 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       return host.openLocation(uri, line);
     }
 
+    case Commands.openFlameGraph: {
+      const a = (args[0] ?? {}) as FlameGraphArgs;
+      if (typeof a !== 'object' || a === null) return null;
+      let sandwich: { file: string; name: string } | undefined;
+      if (typeof a.uri === 'string' && typeof a.line === 'number') {
+        const fn = functionAt(session, a.uri, a.line);
+        if (fn) sandwich = { file: fn.file, name: fn.name };
+      }
+      const url = await host.flameGraph.url(sandwich);
+      if (typeof a.externalUrl === 'string' && /^https?:\/\//.test(a.externalUrl)) host.flameGraph.allowExternal(a.externalUrl);
+      const opened = a.open === false ? false : await host.openExternal(url);
+      return { url, opened } satisfies FlameGraphResult;
+    }
+
     default:
       host.log(`unknown command ${command}`);
       return null;
   }
+}
+
+/** The function whose lens (or body) is at a line of a document, as recorded. */
+function functionAt(session: ProfileSession, uri: string, line: number): { file: string; name: string } | undefined {
+  const a = session.annotated(uri);
+  if (!a) return undefined;
+  const all = a.anchors();
+  const executing = a.costAt(line)?.funcId;
+  const anchor = all.find((x) => x.line === line) ?? all.find((x) => x.fn.funcId === executing);
+  return anchor ? { file: a.view.fn(anchor.fn.funcId).file, name: anchor.fn.name } : undefined;
 }
 
 /** Callers of the function whose lens (or body) is at a line: the places the editor may open first, hottest first. */
