@@ -1,7 +1,7 @@
 // The built server spawned the way Neovim runs it: `node dist/flamelens.js --stdio`, JSON-RPC on its
 // stdin/stdout. Every byte it writes to stdout must be protocol.
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -155,5 +155,73 @@ describe('flamelens --stdio', () => {
     expect(await s.exited).toBe(0);
     parseFrames(Buffer.concat(s.stdout));
     expect(s.notifications.some((n) => n.method === 'window/logMessage')).toBe(true);
+  });
+});
+
+/** Writes a valid Austin text profile of about `mb` MiB (distinct stacks, so reading it takes a while). */
+function bigProfile(path: string, mb: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, '# austin: 3.7.0\n# interval: 100\n# mode: wall\n\n');
+    let n = 0;
+    for (let written = 0; written < mb * 1048576; ) {
+      const lines: string[] = [];
+      for (let i = 0; i < 8000; i++, n++) lines.push(`P1;T0:1;/app/big.py:main:1;/app/big.py:g${n % 50_000}:${(n % 300) + 2} 100`);
+      const chunk = lines.join('\n') + '\n';
+      writeSync(fd, chunk);
+      written += chunk.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How long the process takes to go after `act`, or Infinity past the limit. */
+async function goneWithin(sp: Spawned, limitMs: number, act: () => Promise<void> | void): Promise<{ ms: number; code: number | null }> {
+  const t0 = Date.now();
+  await act();
+  const code = await Promise.race([sp.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), limitMs))]);
+  return code === 'timeout' ? { ms: Infinity, code: null } : { ms: Date.now() - t0, code };
+}
+
+describe('the server always exits (a FIFO in the workspace, a 1 GB profile being read)', () => {
+  // one workspace for the three tests (each starts its own server): writing 1 GB takes a while
+  let w: Workspace;
+  beforeAll(() => {
+    w = makeWorkspace({}, { sources: false });
+    execFileSync('mkfifo', [w.path('old.austin')]);
+    bigProfile(w.path('big.austin'), 1024);
+  }, 120_000);
+  afterAll(() => w.dispose());
+
+  const reading = async (sp: Spawned, wk: Workspace) => {
+    await initialize(sp, wk, { window: { workDoneProgress: true }, ...NOTIFICATIONS_ONLY });
+    // the big file is being read: its status says loading
+    await notification<{ loading: boolean; profile: string | null }>(sp, 'flamelens/status', (p) => p.loading && !!p.profile?.endsWith('big.austin'));
+  };
+
+  it('shutdown + exit: gone within 1 s with code 0', async () => {
+    s = start(w);
+    await reading(s, w);
+    const r = await goneWithin(s, 1000, async () => {
+      await s!.conn.sendRequest('shutdown');
+      await s!.conn.sendNotification('exit');
+    });
+    expect(r.ms).toBeLessThan(1000);
+    expect(r.code).toBe(0);
+  });
+
+  it('SIGTERM: gone within 1 s', async () => {
+    s = start(w);
+    await reading(s, w);
+    const r = await goneWithin(s, 1000, () => void s!.proc.kill('SIGTERM'));
+    expect(r.ms).toBeLessThan(1000);
+  });
+
+  it('the editor goes away (its end of the pipe closes): gone within 1 s', async () => {
+    s = start(w);
+    await reading(s, w);
+    const r = await goneWithin(s, 1000, () => void s!.proc.stdin!.end());
+    expect(r.ms).toBeLessThan(1000);
   });
 });

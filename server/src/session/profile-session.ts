@@ -71,7 +71,11 @@ export class ProfileSession {
       showError: (message) => host.showError(message),
       progress: (title) => host.progress(title),
       settings: () => this.settingsNow,
-      activeEntry: () => this.active(),
+      wanted: (e) => {
+        if (this.pinned) return this.pinned === e.path;
+        const active = this.active();
+        return !active || active === e || e.mtime >= active.mtime;
+      },
       changed: (now) => this.scheduleRefresh(now),
       newRun: (e) => {
         // A new run is shown even over a profile the user picked earlier.

@@ -79,6 +79,8 @@ export interface StoreHost {
 
 const HEAD_CHECK = 64;
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+/** A file waiting for samples is polled until it has been unchanged this long. */
+const POLL_QUIET_MS = 60_000;
 /** While reading, how often the path is checked for deletion or replacement. */
 const IDENTITY_CHECK_MS = 200;
 
@@ -213,6 +215,15 @@ export class ProfileStore {
     e.problem = undefined;
     e.head = undefined;
     this.host.changed(e, 'reset');
+    // an emptied file is about to be written again, and watchers miss quick rewrites
+    this.startPolling(e);
+  }
+
+  /** Checks a file's size on a timer too (watchers miss events), until it has been quiet for a while. */
+  private startPolling(e: ProfileEntry): void {
+    if (e.pollTimer || this.disposed) return;
+    e.pollTimer = setInterval(() => void this.poll(e), this.host.pollMs());
+    e.pollTimer.unref?.();
   }
 
   private async readNew(e: ProfileEntry): Promise<void> {
@@ -242,7 +253,11 @@ export class ProfileStore {
         this.clear(e);
       }
       if (!e.reader) {
-        if (st.size === 0) return; // a profiler just created it: wait for bytes
+        if (st.size === 0) {
+          // a profiler just created it: wait for bytes
+          this.startPolling(e);
+          return;
+        }
         if (!(await this.start(e, st, fh))) return;
       } else if (e.ended && st.size > e.offset && !this.streaming(e)) {
         // A whole-file format that changed: only a fresh read gives a consistent model.
@@ -317,10 +332,7 @@ export class ProfileStore {
       clearTimeout(e.settleTimer);
       e.settleTimer = setTimeout(() => void this.settle(e, reader), this.host.settleMs());
       e.settleTimer.unref?.();
-      if (!e.pollTimer) {
-        e.pollTimer = setInterval(() => void this.poll(e), this.host.pollMs());
-        e.pollTimer.unref?.();
-      }
+      this.startPolling(e);
     } else {
       this.finish(e, reader);
     }
@@ -340,9 +352,15 @@ export class ProfileStore {
     try {
       const st = await stat(e.path);
       if (st.size !== e.offset || st.mtimeMs !== e.mtime) void this.load(e);
+      else if (!e.live && Date.now() - st.mtimeMs > POLL_QUIET_MS) this.stopPolling(e);
     } catch {
       // gone: the watcher reports the unlink
     }
+  }
+
+  private stopPolling(e: ProfileEntry): void {
+    clearInterval(e.pollTimer);
+    e.pollTimer = undefined;
   }
 
   private async settle(e: ProfileEntry, reader: ProfileReader): Promise<void> {

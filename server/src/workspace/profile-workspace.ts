@@ -10,7 +10,7 @@ import { globMatcher } from '../core/glob';
 import { type ProfileEntry, ProfileStore } from './profile-store';
 import { WorkspaceWatcher } from './watcher';
 
-/** Profiles bigger than this are read only once active or selected, not just because they exist. */
+/** Profiles bigger than this are read only when they would be shown (the newest, or selected), not just because they exist. */
 const EAGER_MAX_BYTES = 256 * 1024 * 1024;
 /** Popups for files that gave no data at all (unknown format, unreadable); later ones are only logged. */
 const MAX_UNREADABLE_POPUPS = 3;
@@ -20,8 +20,8 @@ export interface WorkspaceHost {
   showError(message: string): void;
   progress(title: string): Promise<ProgressReporter | undefined>;
   settings(): Settings;
-  /** The profile requests are answered from (big files are read eagerly only when active). */
-  activeEntry(): ProfileEntry | undefined;
+  /** Whether a profile would be shown once read: big files are read only then, not just because they exist. */
+  wanted(entry: ProfileEntry): boolean;
   /** Something the editors show may have changed; `now` after a scan completes. */
   changed(now: boolean): void;
   /** A profile file appeared after the initial scan: a new run. */
@@ -164,7 +164,7 @@ export class ProfileWorkspace {
         this.queue.sort((a, b) => b.mtime - a.mtime);
         const e = this.queue.shift()!;
         if (!this.store.entries.has(e.path) || e.wanted) continue;
-        if (e.size > EAGER_MAX_BYTES && this.host.activeEntry() !== e) continue;
+        if (e.size > EAGER_MAX_BYTES && !this.host.wanted(e)) continue;
         await this.store.load(e);
       }
     } finally {
