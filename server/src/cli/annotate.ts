@@ -220,6 +220,7 @@ async function writeAnnotationJson(io: Io, a: Annotation): Promise<void> {
     recorded: a.match.recorded[0],
     matchedBy: a.match.how,
     matchedSegments: a.match.segments,
+    alsoMatched: [],
     lineData: view.lineData,
     sourceLines: count,
     functions: a.functions.map((f) => ({

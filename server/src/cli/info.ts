@@ -61,7 +61,7 @@ export async function runInfo(io: Io, file: string, o: InfoOptions): Promise<num
 
   if (o.json) {
     writeJson(io, 'info', {
-      profile: file,
+      profile: loaded.file,
       size: loaded.size,
       format: p.format,
       meta: Object.fromEntries(p.meta),

@@ -106,7 +106,7 @@ export async function runTop(io: Io, file: string, o: TopOptions): Promise<numbe
 
   if (o.json) {
     writeJson(io, 'top', {
-      profile: file,
+      profile: loaded.file,
       format: p.format,
       metric: metricJson(view.metric),
       scope: scopeJson(p, view.scope),
