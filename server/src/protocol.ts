@@ -111,16 +111,28 @@ export interface LineHeatParams {
   uri: string;
   /** Document version the lines refer to, when known. */
   version?: number;
+  /** The profile whose numbers the document shows (each document shows the newest profile that has samples for it). */
+  profile?: string;
   /** Lines with data; lines not listed have no heat. Empty when annotations are off. */
   lines: LineHeat[];
 }
 
+/** The heat levels every client draws: 1 (faint) to 4 (hottest). */
+export const HEAT_LEVELS = 4;
+
 export interface LineHeat {
   /** 0-based line. */
   line: number;
-  /** Line total as a share of the hottest line total in this document, 0..1 (for the tint's strength). */
+  /**
+   * How hot, on one scale for the whole profile (so colours compare across files): `level` / 4.
+   * What is measured is the line's cost (flamelens.heat): by default its own cost plus what it
+   * spends in code outside the workspace (the standard library, packages), so the work glows and
+   * mere call sites into your own code do not; with "total", the line total.
+   */
   heat: number;
-  /** Line total in percent of the scope's total. */
+  /** 1..HEAT_LEVELS, from the measured share of the scope's total: under 2 %, 2-5 %, 5-15 %, 15 % and over. */
+  level: number;
+  /** The measured share, in percent of the scope's total. */
   percent: number;
 }
 

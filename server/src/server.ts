@@ -3,7 +3,6 @@
  * on the ProfileSession (which knows nothing of LSP) and the answer into LSP types. Handlers are
  * bound to the connection in connection.ts; everything the server sends goes through LspClient.
  */
-import { statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import {
   type CancellationToken,
@@ -188,7 +187,10 @@ export class FlamelensServer implements CommandHost {
 
   private sendLineHeat(d: OpenDocument): void {
     if (!this.features.lineHeat) return;
-    const params = this.safe(`line heat failed for ${d.uri}`, () => lineHeat(d, this.session.annotated(d.uri)));
+    const params = this.safe(`line heat failed for ${d.uri}`, () => {
+      const a = this.session.annotated(d.uri);
+      return lineHeat(d, a, a ? (f) => !this.session.inWorkspace(a.entry, a.view.fn(f).file) : undefined);
+    });
     if (params) this.client.lineHeat(params);
   }
 
@@ -247,14 +249,10 @@ export class FlamelensServer implements CommandHost {
   }
 
   private staleness(a: AnnotatedDocument): Staleness | undefined {
-    const { entry } = a;
-    try {
-      const src = statSync(a.doc.path!).mtimeMs;
-      return src > entry.mtime ? { sourceMtime: src, profileMtime: entry.mtime } : undefined;
-    } catch {
-      return undefined;
-    }
+    const reasons = this.session.staleness(a);
+    return reasons.length > 0 ? { reasons } : undefined;
   }
+
 
   /** Never throws to the client: on failure the empty result, and a log line saying what failed. */
   private async runSafe<T>(what: string, uri: string, empty: T, token: CancellationToken | undefined, fn: () => T | Promise<T>): Promise<T | ResponseError<void>> {

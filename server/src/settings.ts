@@ -31,7 +31,11 @@ export interface Settings {
   readonly logLevel: LogLevel;
   /** Most workspace files indexed for path matching. */
   readonly maxWorkspaceFiles: number;
+  /** What line heat measures: own cost (plus time in code outside the workspace), or the line total. */
+  readonly heat: HeatMode;
 }
+
+export type HeatMode = 'own' | 'total';
 
 export function defaultProfileGlobs(): string[] {
   return knownExtensions().map((ext) => `**/*${ext}`);
@@ -49,6 +53,7 @@ export function defaultSettings(): Settings {
     metric: null,
     logLevel: 'info',
     maxWorkspaceFiles: 50000,
+    heat: 'own',
   };
 }
 
@@ -126,6 +131,10 @@ export function parseSettings(raw: unknown, warn: (message: string) => void = ()
     if (typeof r.maxWorkspaceFiles === 'number' && Number.isInteger(r.maxWorkspaceFiles) && r.maxWorkspaceFiles >= 0) {
       out.maxWorkspaceFiles = r.maxWorkspaceFiles;
     } else bad('maxWorkspaceFiles', 'expected a non-negative integer');
+  }
+  if (r.heat !== undefined) {
+    if (r.heat === 'own' || r.heat === 'total') out.heat = r.heat;
+    else bad('heat', 'expected "own" or "total"');
   }
   return out;
 }

@@ -83,6 +83,14 @@ describe('scopes', () => {
     const scopes = await c.command<ScopeSummary[]>('flamelens.listScopes');
     expect(scopes[0]).toMatchObject({ label: 'all threads', active: true });
     expect(scopes.filter((s) => s.pid !== undefined && s.thread === undefined).map((s) => s.pid).sort()).toEqual(['13334', '13336', '13337']);
+    // each process and thread with its share of the whole profile, worked out from the raw file
+    const naive = naiveAustin(file);
+    for (const pid of ['13334', '13336', '13337']) {
+      const share = (naiveAustin(file, pid).total / naive.total) * 100;
+      expect(scopes.find((s) => s.pid === pid && s.thread === undefined)!.label).toBe(`process ${pid} · ${share.toFixed(1)}%`);
+    }
+    const threadShares = scopes.filter((s) => s.thread !== undefined).map((s) => parseFloat(s.label.split(' · ').pop()!));
+    expect(threadShares.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
 
     let from = c.mark();
     expect(await c.command('flamelens.setScope', { pid: '13336' })).toMatchObject({ pid: '13336', label: 'process 13336' });

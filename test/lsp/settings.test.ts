@@ -27,6 +27,7 @@ describe('parseSettings', () => {
         logLevel: 'debug',
         maxWorkspaceFiles: 10,
         enabled: false,
+        heat: 'total',
       },
     });
     expect(s).toEqual({
@@ -40,6 +41,7 @@ describe('parseSettings', () => {
       metric: 'wall',
       logLevel: 'debug',
       maxWorkspaceFiles: 10,
+      heat: 'total',
     });
   });
 
@@ -57,11 +59,12 @@ describe('parseSettings', () => {
         enabled: 'yes',
         lenses: null,
         metric: {},
+        heat: 'hot',
       },
       (w) => warnings.push(w),
     );
     expect(s).toEqual(defaultSettings());
-    expect(warnings).toHaveLength(10);
+    expect(warnings).toHaveLength(11);
     expect(warnings.join('\n')).toContain('flamelens.profiles: invalid glob "**/*.{austin"');
     expect(parseSettings('nonsense', (w) => warnings.push(w))).toEqual(defaultSettings());
     expect(warnings.at(-1)).toMatch(/expected an object/);

@@ -54,6 +54,11 @@ export class LineTracker {
     this.reset(baseLineCount);
   }
 
+  /** Lines in the base text (what the profile saw). */
+  get baseLineCount(): number {
+    return this.baseCount;
+  }
+
   /** Lines in the current text. */
   get lineCount(): number {
     return this.count;

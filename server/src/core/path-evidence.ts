@@ -39,10 +39,15 @@ function linesByFunction(p: Profile): Map<string, Map<string, Set<number>>> {
  * at least one named function (not `<module>`, not a comprehension), and most of them defined
  * around all of their recorded lines. No definitions (an unsupported language): no evidence.
  */
-export function confirmedByDefinitions(profile: Profile, recorded: string, defs: readonly Definition[] | undefined): boolean {
+export function confirmedByDefinitions(
+  profile: Profile,
+  recorded: string,
+  defs: readonly Definition[] | undefined,
+  opts: { anyRoot?: boolean } = {},
+): boolean {
   // the standard library or an installed package that exists here is the code that ran: a
   // look-alike (a vendored copy, a package of the same name) never takes its numbers
-  if (!defs || isPythonSourceRoot(recorded)) return false;
+  if (!defs || (!opts.anyRoot && isPythonSourceRoot(recorded))) return false;
   const fns = linesByFunction(profile).get(recorded);
   if (!fns) return false;
   let named = 0;

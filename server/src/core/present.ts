@@ -140,12 +140,11 @@ export interface ThreadLine extends Figures {
   readonly label: string;
 }
 
+/** Evidence that the numbers may not fit the text shown: what was seen, in words. */
 export interface Staleness {
-  readonly sourceMtime: number;
-  readonly profileMtime: number;
+  readonly reasons: readonly string[];
 }
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 /** Said instead of a line total for formats that record none (.cpuprofile positionTicks). */
 export const NO_LINE_TOTALS = 'This format records no per-line totals: only the samples taken at this line.';
@@ -160,8 +159,8 @@ function header(ctx: CostContext, f: Figures, ownOnly = false): string[] {
 }
 
 function staleNote(stale: Staleness | undefined): string[] {
-  if (!stale) return [];
-  return ['', `_Possibly stale: the source was modified on ${when(stale.sourceMtime)}, after the profile was written (${when(stale.profileMtime)})._`];
+  if (!stale || stale.reasons.length === 0) return [];
+  return ['', `_Possibly stale: ${stale.reasons.map(escapeMarkdown).join('; ')}._`];
 }
 
 function calleeList(title: string, items: readonly CalleeLine[], ctx: CostContext, whole: number, of: string): string[] {

@@ -9,7 +9,7 @@
 import { type Aggregation, aggregate } from './aggregate';
 import { percentOf } from './format';
 import type { FrameKind, MetricDef, Profile, Scope } from './model';
-import type { CostContext } from './present';
+import { type CostContext, inert } from './present';
 import { META } from './readers/meta-keys';
 
 /**
@@ -106,12 +106,13 @@ export interface ThreadShare extends Figures {
   readonly label: string;
 }
 
+/** A scope in words; thread labels and ids are the profile's, made inert. */
 export function scopeLabel(profile: Profile, scope: Scope): string {
   if (scope.thread !== undefined) {
     const t = profile.threads[scope.thread];
-    return t ? `thread ${t.label} (process ${t.pid})` : `thread #${scope.thread}`;
+    return t ? inert(`thread ${t.label} (process ${t.pid})`) : `thread #${scope.thread}`;
   }
-  if (scope.pid !== undefined) return `process ${scope.pid}`;
+  if (scope.pid !== undefined) return inert(`process ${scope.pid}`);
   return 'all threads';
 }
 
@@ -163,6 +164,16 @@ export class ProfileView {
 
   get threads(): readonly number[] {
     return this.agg.threads;
+  }
+
+  /** The metric summed per thread of the whole profile (index = thread), in one pass over the call tree. */
+  threadTotals(): Float64Array {
+    const p = this.profile;
+    const m = p.metricsPerNode;
+    const mi = p.metricIndex(this.metric.key);
+    const out = new Float64Array(p.threads.length);
+    for (let n = 0; n < p.nodeCount; n++) out[p.nodeThread[n]] += p.nodeSelf[n * m + mi];
+    return out;
   }
 
   /** Percent of the scope total. */
@@ -347,7 +358,7 @@ export class ProfileView {
       .filter(([, v]) => v.total !== 0)
       .map(([t, v]) => {
         const th = this.profile.threads[t];
-        return { label: `${th.label} (process ${th.pid})`, own: v.own, total: v.total };
+        return { label: inert(`${th.label} (process ${th.pid})`), own: v.own, total: v.total };
       })
       .sort((a, b) => b.total - a.total);
     this.threadSplits.set(key, out);

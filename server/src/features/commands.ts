@@ -4,7 +4,7 @@
  * the editors afterwards.
  */
 import { displayName } from '../core/present';
-import { formatValue } from '../core/format';
+import { formatPercent, formatValue, percentOf } from '../core/format';
 import type { Scope } from '../core/model';
 import { scopeLabel } from '../core/view';
 import {
@@ -56,18 +56,26 @@ function metrics(session: ProfileSession): MetricSummary[] {
   return p.metrics.map((m) => ({ key: m.key, label: m.label, unit: m.unit, active: current === m.key }));
 }
 
+/** "all threads", each process and each thread, with its share of the whole profile in the current metric. */
 function scopes(session: ProfileSession): ScopeSummary[] {
   const e = session.active();
   const p = e?.profile;
-  if (!e || !p) return [];
+  const view = session.viewOf(e);
+  if (!e || !p || !view) return [];
   const cur = session.scopeFor(e);
+  const perThread = view.threadTotals();
+  const all = perThread.reduce((a, b) => a + b, 0);
+  const share = (v: number) => ` · ${formatPercent(percentOf(v, all))}`;
   const out: ScopeSummary[] = [{ label: 'all threads', active: cur.pid === undefined && cur.thread === undefined }];
   const pids = p.processes();
   if (pids.length > 1) {
-    for (const pid of pids) out.push({ pid, label: scopeLabel(p, { pid }), active: cur.pid === pid && cur.thread === undefined });
+    for (const pid of pids) {
+      const v = p.threadsIn({ pid }).reduce((s, t) => s + perThread[t], 0);
+      out.push({ pid, label: scopeLabel(p, { pid }) + share(v), active: cur.pid === pid && cur.thread === undefined });
+    }
   }
   for (const t of p.threads) {
-    out.push({ pid: t.pid, thread: t.index, label: scopeLabel(p, { thread: t.index }), active: cur.thread === t.index });
+    out.push({ pid: t.pid, thread: t.index, label: scopeLabel(p, { thread: t.index }) + share(perThread[t.index]), active: cur.thread === t.index });
   }
   return out;
 }

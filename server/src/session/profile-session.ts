@@ -276,6 +276,32 @@ export class ProfileSession {
     return { uri, line: cur };
   }
 
+  /**
+   * Evidence that a document's numbers may not fit its text, in words; none from modification
+   * times alone (a fresh checkout gives every file a new mtime). Seen: recorded lines past the end
+   * of the text the profile is mapped onto, or functions the profile names that the text does not
+   * define around the lines it records.
+   */
+  staleness(a: AnnotatedDocument): string[] {
+    const out: string[] = [];
+    const lineCount = a.doc.tracker.baseLineCount;
+    const past = [...a.costs.lines.keys()].filter((l) => l > lineCount);
+    if (past.length > 0) out.push(`the profile records ${past.length === 1 ? `line ${past[0]}` : `${past.length} lines`} past the end of the file (${lineCount} lines)`);
+    const defs = this.definitions.definitions(a.doc.path ?? a.doc.uri, a.doc.languageId);
+    if (defs && !a.costs.recorded.some((r) => confirmedByDefinitions(a.view.profile, r, defs, { anyRoot: true }))) {
+      const named = a.costs.functions.some((f) => !/(^|\.)<[^>]*>$/.test(f.name));
+      if (named) out.push("the functions it names are not defined around the lines it records in this file's text");
+    }
+    return out;
+  }
+
+  /** Whether a recorded path maps to a file in a workspace folder (the user's own code). */
+  inWorkspace(e: ProfileEntry, recorded: string): boolean {
+    if (!recorded) return false;
+    const local = this.workspace.resolver.resolve(recorded, nodePath.dirname(e.path))?.local;
+    return !!local && this.folders.some((f) => local === f || local.startsWith(f.endsWith(nodePath.sep) ? f : f + nodePath.sep));
+  }
+
   /** Files a profile may make the server read or open: workspace folders, open documents, the language's source roots. */
   mayRead(path: string): boolean {
     const p = nodePath.resolve(path);
