@@ -9,6 +9,7 @@ import { HEAT_LEVELS, heatLevel } from '../../clients/vscode/src/heat-level';
 
 const REPO = resolve(__dirname, '..', '..');
 const NVIM = ['/usr/bin/nvim', join(REPO, '.cache', 'nvim010', 'nvim')].find((p) => existsSync(p));
+if (!NVIM) console.warn('[flamelens] heat steps: the Neovim half skipped: no Neovim installed (scripts/setup-nvim.sh)');
 
 // [heat, level?, expected step]
 const CASES: [number, number | undefined, number][] = [
