@@ -217,7 +217,9 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     await goToLine(page, 25);
     await clickLens(page, 25, 'total');
     // the palette's picker: not window/showMessageRequest's notification with truncated buttons
-    const row = await quickPick(page, caller.name, { partial: true });
+    const row = await quickPick(page, caller.name, { partial: true, accept: false });
+    await page.screenshot({ path: join(OUT, 'lens-callers.png') });
+    await quickPick(page, caller.name, { partial: true });
     expect(row).toContain(`${caller.share.toFixed(1)}%`);
     expect(row).toContain(`shop/pricing.py:${caller.line}`);
     await waitForText(page, '.statusbar-item', new RegExp(`Ln ${caller.line}\\b`), 30_000);
