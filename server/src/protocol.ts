@@ -35,6 +35,25 @@ export const Commands = {
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
+/**
+ * The languages whose files profiles point into, as VS Code language ids, which are also the
+ * Neovim filetypes (clients/nvim/lsp/flamelens.lua mirrors this list; a test compares the two).
+ * Python (Austin, pstats, py-spy), JavaScript/TypeScript (`.cpuprofile`, pprof), Go (pprof),
+ * C/C++/Rust (perf, folded stacks). The server annotates any document a profile touches; this
+ * list only says which documents the clients hand it.
+ */
+export const LANGUAGES = [
+  'python',
+  'javascript',
+  'typescript',
+  'javascriptreact',
+  'typescriptreact',
+  'c',
+  'cpp',
+  'go',
+  'rust',
+] as const;
+
 export interface ProfileSummary {
   uri: string;
   /** File system path. */
@@ -134,6 +153,13 @@ export interface LineHeat {
   level: number;
   /** The measured share, in percent of the scope's total. */
   percent: number;
+  /**
+   * Tint step, an integer 1 (coolest) to 4 (hottest), on one scale for the whole profile (so that
+   * colours compare across files), following own cost unless the user chose total. Clients draw
+   * exactly four steps; when it is absent they derive the step from `heat` with the thresholds
+   * 0.25 / 0.5 / 0.75 (heat <= 0.25 is step 1, <= 0.5 step 2, <= 0.75 step 3, above: step 4).
+   */
+  level?: number;
 }
 
 /** `flamelens/status` (server -> client notification): what a status item shows. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { knownExtensions } from '../../server/src/core/readers/index';
-import { Commands } from '../../server/src/protocol';
+import { Commands, LANGUAGES } from '../../server/src/protocol';
 import { defaultSettings, parseSettings } from '../../server/src/settings';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -21,6 +21,7 @@ interface Manifest {
   activationEvents: string[];
   contributes: {
     commands: { command: string; title: string }[];
+    menus: Record<string, { command: string; when?: string }[]>;
     configuration: { properties: Record<string, Property> };
     colors: { id: string; defaults: Record<string, string> }[];
   };
@@ -87,5 +88,23 @@ describe('clients/vscode/package.json', () => {
   it('starts the bundled server from the same directory as the extension', () => {
     expect(manifest.main).toBe('./dist/extension.js');
     expect(readFileSync(join(VSCODE, 'src', 'extension.ts'), 'utf8')).toContain("asAbsolutePath('dist/server.js')");
+  });
+
+  it('attaches to the one language list in protocol.ts, like the Neovim plugin (lsp/flamelens.lua filetypes)', () => {
+    const onLanguage = manifest.activationEvents.filter((e) => e.startsWith('onLanguage:')).map((e) => e.slice('onLanguage:'.length));
+    expect(onLanguage.sort()).toEqual([...LANGUAGES].sort());
+    // the context menu's Show Callers is offered in exactly those languages
+    const when = manifest.contributes.menus['editor/context'].find((m) => m.command === 'flamelens.pickCaller')?.when ?? '';
+    const inWhen = /editorLangId =~ \/\^\(([^)]*)\)\$\//.exec(when)?.[1].split('|') ?? [];
+    expect(inWhen.sort()).toEqual([...LANGUAGES].sort());
+    // the client's documentSelector is built from that list, not a copy of it
+    const extension = readFileSync(join(VSCODE, 'src', 'extension.ts'), 'utf8');
+    expect(extension).toMatch(/documentSelector: LANGUAGES\.map\(/);
+    expect(extension).toMatch(/import \{[^}]*\bLANGUAGES\b[^}]*\} from '\.\.\/\.\.\/\.\.\/server\/src\/protocol'/);
+    // the Neovim plugin's filetypes, read from its Lua data file
+    const lua = readFileSync(join(REPO, 'clients', 'nvim', 'lsp', 'flamelens.lua'), 'utf8');
+    const block = /\bfiletypes = \{([^}]*)\}/.exec(lua)?.[1] ?? '';
+    const filetypes = [...block.replace(/--[^\n]*/g, '').matchAll(/'([\w]+)'/g)].map((m) => m[1]);
+    expect(filetypes.sort()).toEqual([...LANGUAGES].sort());
   });
 });

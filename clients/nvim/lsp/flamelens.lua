@@ -21,18 +21,34 @@ end
 return {
   cmd = cmd,
   -- the languages the supported profilers record: Austin (Python), V8 .cpuprofile and pprof
-  -- (JavaScript/TypeScript, Go), perf (C, C++, Rust)
+  -- (JavaScript/TypeScript, Go), perf (C, C++, Rust). The same list as LANGUAGES in
+  -- server/src/protocol.ts, which the VS Code client uses (a test compares them).
   filetypes = {
     'python',
     'javascript',
-    'javascriptreact',
     'typescript',
+    'javascriptreact',
     'typescriptreact',
-    'go',
     'c',
     'cpp',
+    'go',
     'rust',
   },
+  -- Neovim 0.11+ (vim.lsp.enable): one project, one server. The outermost folder holding `.git`
+  -- (not the nearest marker, which may be tests/pytest.ini), or the root of a running flamelens
+  -- client that contains the file, so that Neovim reuses that client (lua/flamelens/root.lua).
+  -- root_markers below are what that search looks for; older versions get the same root from
+  -- the plugin.
+  root_dir = function(bufnr, on_dir)
+    local fname = vim.api.nvim_buf_get_name(bufnr)
+    if fname == '' or fname:match('^%a[%w+.-]*://') then
+      return
+    end
+    local ok, flamelens = pcall(require, 'flamelens')
+    if ok then
+      on_dir(flamelens.find_root(fname))
+    end
+  end,
   root_markers = {
     '.git',
     'pyproject.toml',

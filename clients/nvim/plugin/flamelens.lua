@@ -36,6 +36,7 @@ vim.api.nvim_create_autocmd('ColorScheme', {
   group = group,
   callback = function()
     require('flamelens.heat').define_highlights(false)
+    require('flamelens.lens').define_highlights()
   end,
 })
 vim.api.nvim_create_autocmd('OptionSet', {
@@ -52,6 +53,13 @@ vim.lsp.handlers['flamelens/lineHeat'] = function(...)
 end
 vim.lsp.handlers['flamelens/status'] = function(...)
   return require('flamelens').on_status(...)
+end
+
+-- what flamelens' lenses run: a menu of callers, a jump to a call site (lua/flamelens/commands.lua)
+for _, id in ipairs({ 'flamelens.showCallers', 'flamelens.openCallSite' }) do
+  vim.lsp.commands[id] = function(...)
+    return require('flamelens.commands').lens_command(...)
+  end
 end
 
 vim.api.nvim_create_user_command('Flamelens', function(cmd)

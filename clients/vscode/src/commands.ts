@@ -1,5 +1,7 @@
 // Palette commands. Each asks the server for the choices (a list* command), lets the user pick in a
 // QuickPick, and hands the choice back to the server: the client never computes anything itself.
+// The lenses' commands (callers of a function, open a call site) end up here too, through the
+// client's middleware (extension.ts).
 // The ids differ from the server's command ids on purpose: vscode-languageclient registers every
 // command the server announces under its own id, and a second registration would throw.
 import * as path from 'node:path';
@@ -24,16 +26,57 @@ export const PaletteCommands = {
 } as const;
 
 type Choice<T> = vscode.QuickPickItem & { value: T };
+type GetClient = () => LanguageClient | undefined;
 
-export function registerCommands(getClient: () => LanguageClient | undefined): vscode.Disposable {
-  const run = async <T>(command: string, ...args: unknown[]): Promise<T | undefined> => {
-    const client = getClient();
-    if (!client || !client.isRunning()) {
-      void vscode.window.showWarningMessage('flamelens: the language server is not running.');
-      return undefined;
-    }
-    return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;
-  };
+/** Runs a server command through workspace/executeCommand (bypassing the client's middleware). */
+async function execute<T>(getClient: GetClient, command: string, ...args: unknown[]): Promise<T | undefined> {
+  const client = getClient();
+  if (!client || !client.isRunning()) {
+    void vscode.window.showWarningMessage('flamelens: the language server is not running.');
+    return undefined;
+  }
+  return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;
+}
+
+/**
+ * Callers of the function at a position in a QuickPick (caller, share, value, where), then the
+ * chosen call site. The palette's Show Callers and a click on a function's lens both land here:
+ * the server's own fallback for lenses (window/showMessageRequest) can only show truncated buttons.
+ */
+export async function pickCallerAt(getClient: GetClient, uri: string, position: { line: number; character: number }): Promise<void> {
+  // Without `{ pick: true }` the server only answers; it asks the user itself only with it.
+  const result = await execute<CallersResult | null>(getClient, Commands.showCallers, uri, position);
+  if (!result || result.callers.length === 0) {
+    void vscode.window.showInformationMessage(`flamelens: no callers${result ? ` of ${result.function}` : ' here'}.`);
+    return;
+  }
+  const items: Choice<{ uri?: string; line: number }>[] = result.callers.map((c) => ({
+    label: c.name,
+    description: `${c.percent.toFixed(1)}% · ${c.value}`,
+    detail: c.uri ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(c.uri))}:${c.line + 1}` : 'not in the workspace',
+    value: { uri: c.uri, line: c.line },
+  }));
+  const choice = await vscode.window.showQuickPick(items, {
+    title: `flamelens: callers of ${result.function}`,
+    placeHolder: 'Share of the function\'s total that passes through each call site',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (choice?.value.uri) await openCallSite(choice.value.uri, choice.value.line);
+}
+
+/**
+ * Opens a call site in a tab of its own: following callers is navigation, so it must not replace
+ * the preview tab the user came from (what window/showDocument does in VS Code).
+ */
+export async function openCallSite(uri: string, line: number): Promise<boolean> {
+  const at = new vscode.Position(line, 0);
+  await vscode.window.showTextDocument(vscode.Uri.parse(uri), { selection: new vscode.Range(at, at), preview: false });
+  return true;
+}
+
+export function registerCommands(getClient: GetClient): vscode.Disposable {
+  const run = <T>(command: string, ...args: unknown[]): Promise<T | undefined> => execute<T>(getClient, command, ...args);
 
   const pickProfile = async () => {
     const profiles = (await run<ProfileSummary[]>(Commands.listProfiles)) ?? [];
@@ -84,21 +127,7 @@ export function registerCommands(getClient: () => LanguageClient | undefined): v
     const editor = vscode.window.activeTextEditor;
     if (!editor) return;
     const { line, character } = editor.selection.active;
-    const result = await run<CallersResult | null>(Commands.showCallers, editor.document.uri.toString(), { line, character });
-    if (!result || result.callers.length === 0) {
-      void vscode.window.showInformationMessage(`flamelens: no callers${result ? ` of ${result.function}` : ' here'}.`);
-      return;
-    }
-    const items: Choice<{ uri?: string; line: number }>[] = result.callers.map((c) => ({
-      label: c.name,
-      description: `${c.percent.toFixed(1)} % · ${c.value}`,
-      detail: c.uri ? `${vscode.workspace.asRelativePath(vscode.Uri.parse(c.uri))}:${c.line + 1}` : 'not in the workspace',
-      value: { uri: c.uri, line: c.line },
-    }));
-    const choice = await vscode.window.showQuickPick(items, { title: `flamelens: callers of ${result.function}` });
-    if (!choice?.value.uri) return;
-    const at = new vscode.Position(choice.value.line, 0);
-    await vscode.window.showTextDocument(vscode.Uri.parse(choice.value.uri), { selection: new vscode.Range(at, at) });
+    await pickCallerAt(getClient, editor.document.uri.toString(), { line, character });
   };
 
   return vscode.Disposable.from(

@@ -10,13 +10,17 @@ import {
   type ServerOptions,
   type StaticFeature,
 } from 'vscode-languageclient/node';
-import { LineHeatNotification, StatusNotification, type LineHeatParams, type StatusParams } from '../../../server/src/protocol';
-import { registerCommands } from './commands';
+import {
+  Commands,
+  LANGUAGES,
+  LineHeatNotification,
+  StatusNotification,
+  type LineHeatParams,
+  type StatusParams,
+} from '../../../server/src/protocol';
+import { openCallSite, pickCallerAt, registerCommands } from './commands';
 import { LineHeatPainter } from './heat';
 import { StatusItem } from './status';
-
-/** The languages whose files profiles point into; the server annotates any file a profile touches. */
-export const LANGUAGES = ['python', 'javascript', 'typescript', 'c', 'cpp'];
 
 let client: LanguageClient | undefined;
 
@@ -32,6 +36,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // The server pulls `flamelens` with workspace/configuration and takes the same object at start.
     synchronize: { configurationSection: 'flamelens' },
     initializationOptions: () => settingsObject(),
+    middleware: {
+      // The lenses run server commands. Two of them are better done here, with VS Code's own UI:
+      // a function's lens (showCallers with { pick: true }) gets the palette's caller QuickPick,
+      // and a caller link (openCallSite) opens its call site in a tab that is not a preview.
+      executeCommand: async (command, args, next) => {
+        const [uri, where, options] = args as [unknown, unknown, { pick?: unknown } | undefined];
+        if (command === Commands.showCallers && options?.pick === true && typeof uri === 'string' && isPosition(where)) {
+          return pickCallerAt(() => client, uri, where);
+        }
+        if (command === Commands.openCallSite && typeof uri === 'string' && typeof where === 'number' && where >= 0) {
+          return openCallSite(uri, where);
+        }
+        return next(command, args);
+      },
+    },
   };
   client = new LanguageClient('flamelens', 'flamelens', serverOptions, clientOptions);
   client.registerFeature(notificationsFeature);
@@ -60,6 +79,11 @@ const notificationsFeature: StaticFeature = {
   getState: () => ({ kind: 'static' }),
   clear() {},
 };
+
+function isPosition(v: unknown): v is { line: number; character: number } {
+  const p = v as { line?: unknown; character?: unknown } | null;
+  return typeof p === 'object' && p !== null && typeof p.line === 'number' && typeof p.character === 'number';
+}
 
 /** The `flamelens` section as a plain object (the configuration object also carries methods). */
 function settingsObject(): Record<string, unknown> {

@@ -1,16 +1,11 @@
-// Line heat: a background tint per line from `flamelens/lineHeat`. A few fixed buckets rather than
-// one decoration type per line: decoration types are costly, and four steps read well. The colours
+// Line heat: a background tint per line from `flamelens/lineHeat`. Four fixed steps (the server's
+// `level`, see heat-level.ts) rather than one decoration type per line: decoration types are
+// costly, four steps read well, and Neovim draws the same four. The colours
 // are contributed theme colours (package.json) whose alpha is capped at 0.35, so text stays legible
 // in light, dark and high-contrast themes and users can override them.
 import * as vscode from 'vscode';
 import type { LineHeat, LineHeatParams } from '../../../server/src/protocol';
-
-const BUCKETS = 4;
-
-/** Bucket 0..BUCKETS-1 for a heat in (0, 1]: equal quarters of the hottest line's share. */
-export function heatBucket(heat: number): number {
-  return Math.min(BUCKETS - 1, Math.max(0, Math.ceil(heat * BUCKETS) - 1));
-}
+import { HEAT_LEVELS as BUCKETS, heatLevel } from './heat-level';
 
 export class LineHeatPainter implements vscode.Disposable {
   private readonly types = Array.from({ length: BUCKETS }, (_, i) =>
@@ -53,8 +48,9 @@ export class LineHeatPainter implements vscode.Disposable {
     const ranges: vscode.Range[][] = Array.from({ length: BUCKETS }, () => []);
     const last = editor.document.lineCount - 1;
     for (const l of lines) {
-      if (!(l.heat > 0) || l.line < 0 || l.line > last) continue;
-      ranges[heatBucket(l.heat)].push(new vscode.Range(l.line, 0, l.line, 0));
+      const level = heatLevel(l);
+      if (level === 0 || l.line < 0 || l.line > last) continue;
+      ranges[level - 1].push(new vscode.Range(l.line, 0, l.line, 0));
     }
     this.types.forEach((t, i) => editor.setDecorations(t, ranges[i]));
   }

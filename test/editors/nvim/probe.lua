@@ -161,6 +161,40 @@ local function lenses_on(line)
   return titles
 end
 
+-- What is drawn for the lenses of a line: one extmark in Neovim's namespace for the client, with a
+-- virtual line above (lines) or end-of-line text (eol); chunk texts and highlight groups.
+local function lens_display(line)
+  local c = client()
+  if not c then
+    return {}
+  end
+  local ns = require('flamelens.lens').namespace(c.id)
+  local shown = {}
+  for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, ns, { line, 0 }, { line, -1 }, { details = true })) do
+    local d = m[4]
+    local entry = { above = d.virt_lines_above == true, chunks = {}, groups = {}, eol = '' }
+    for _, vl in ipairs(d.virt_lines or {}) do
+      for _, chunk in ipairs(vl) do
+        table.insert(entry.chunks, chunk[1])
+        table.insert(entry.groups, chunk[2] or '')
+      end
+    end
+    for _, chunk in ipairs(d.virt_text or {}) do
+      entry.eol = entry.eol .. chunk[1]
+    end
+    table.insert(shown, entry)
+  end
+  return shown
+end
+
+local function lens_marks_in_buffer()
+  local c = client()
+  if not c then
+    return 0
+  end
+  return #api.nvim_buf_get_extmarks(bufnr, require('flamelens.lens').namespace(c.id), 0, -1, {})
+end
+
 local function heat_on(line)
   local groups = {}
   for _, m in ipairs(api.nvim_buf_get_extmarks(bufnr, heat.ns, { line, 0 }, { line, -1 }, { details = true })) do
@@ -176,6 +210,14 @@ local function heat_percent(line)
     end
   end
   return nil
+end
+
+local function float_info(win)
+  local cfg = api.nvim_win_get_config(win)
+  return {
+    border = cfg.border ~= nil and cfg.border ~= vim.NIL and #cfg.border > 0,
+    winhighlight = vim.wo[win].winhighlight,
+  }
 end
 
 local function floats()
@@ -200,6 +242,7 @@ local function hover_lines(line, col)
     return {}
   end
   local lines = api.nvim_buf_get_lines(api.nvim_win_get_buf(win), 0, -1, false)
+  report.hover_float = float_info(win)
   api.nvim_win_close(win, true)
   return lines
 end
@@ -231,6 +274,26 @@ local function choose(pick)
   end
 end
 
+-- the same for several menus in a row (a lens menu, then the callers menu)
+local function choose_each(picks)
+  offered = {}
+  local original = vim.ui.select
+  local n = 0
+  vim.ui.select = function(items, opts, on_choice)
+    n = n + 1
+    if n >= #picks then
+      vim.ui.select = original
+    end
+    table.insert(offered, { prompt = opts.prompt, labels = vim.tbl_map(opts.format_item or tostring, items) })
+    for _, item in ipairs(items) do
+      if picks[n](item) then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+end
+
 local function run()
   wait('client attached and initialized', function()
     local c = client()
@@ -253,7 +316,43 @@ local function run()
     return #heat_on(HOT) > 0 and math.abs(heat_percent(HOT) - EXPECT.percent_cpu) < 0.1
   end)
   report.initial = display()
+  report.initial.lens_display = lens_display(DEF)
+  report.initial.lens_titles = lenses_on(DEF)
   report.initial.hint_lines = all_hint_lines()
+  report.filetypes = flamelens.config().filetypes
+  -- the root lsp/flamelens.lua gives vim.lsp.enable (0.11+) for this buffer: the running client's
+  local spec = dofile(flamelens.plugin_root .. '/lsp/flamelens.lua')
+  spec.root_dir(bufnr, function(root)
+    report.enable_root = root
+  end)
+
+  -- line heat: every line drawn at the step the server sent (its level, else heat in quarters)
+  report.heat_steps = {}
+  for _, item in ipairs(heat.get(bufnr)) do
+    table.insert(report.heat_steps, { sent = item, drawn = heat_on(item.line) })
+  end
+  report.heat_groups = {}
+  for level = 1, 5 do
+    report.heat_groups[level] = vim.fn.hlexists('FlamelensHeat' .. level) == 1
+  end
+  -- and what it does with a level the server sends (lines 1-6 of the docstring, no heat of their own)
+  local real = vim.deepcopy(heat.get(bufnr))
+  local version = vim.lsp.util.buf_versions[bufnr]
+  local synthetic = {
+    { line = 0, heat = 0.1, percent = 1, level = 4 },
+    { line = 1, heat = 0.9, percent = 1, level = 1 },
+    { line = 2, heat = 0.25, percent = 1 },
+    { line = 3, heat = 0.26, percent = 1 },
+    { line = 4, heat = 0.75, percent = 1 },
+    { line = 5, heat = 0.76, percent = 1 },
+  }
+  vim.lsp.handlers['flamelens/lineHeat'](nil, { uri = vim.uri_from_bufnr(bufnr), version = version, lines = synthetic }, { client_id = client().id })
+  report.synthetic_heat = {}
+  for i = 0, 5 do
+    report.synthetic_heat[i + 1] = heat_on(i)[1] or ''
+  end
+  vim.lsp.handlers['flamelens/lineHeat'](nil, { uri = vim.uri_from_bufnr(bufnr), version = version, lines = real }, { client_id = client().id })
+
   report.initial.heat_line1 = heat_on(0)
   report.initial.hover = hover_lines(HOT, 8)
   report.initial.statusline = flamelens.statusline()
@@ -303,7 +402,17 @@ local function run()
   wait(':Flamelens toggle hides hints and heat', function()
     return hints_on(HOT) == '' and #heat_on(HOT) == 0
   end)
+  -- the server answers the lens request with none: nothing of them may stay on screen
+  wait('the lenses are gone after :Flamelens toggle', function()
+    return #vim.lsp.codelens.get(bufnr) == 0
+  end)
   report.toggled_off = display()
+  report.toggled_off.lens_marks = lens_marks_in_buffer()
+  vim.cmd('edit')
+  wait('hints still hidden after :e', function()
+    return hints_on(HOT) == '' and #heat_on(HOT) == 0
+  end)
+  report.toggled_off.lens_marks_after_edit = lens_marks_in_buffer()
   vim.cmd('Flamelens toggle on')
   wait(':Flamelens toggle on shows them again', function()
     return hints_on(HOT) == report.initial.hint and #heat_on(HOT) > 0
@@ -362,7 +471,25 @@ local function run()
   vim.cmd('cclose')
   api.nvim_set_current_buf(bufnr)
 
-  -- the caller lens `→ best_discount` opens its call site (window/showDocument from the server)
+  -- the function's lens: a menu of its callers (caller, share, place); the first one opens
+  api.nvim_win_set_cursor(0, { DEF + 1, 0 })
+  choose_each({
+    function(item)
+      local title = item.lens and item.lens.command and item.lens.command.title or ''
+      return title ~= '' and not vim.startswith(title, '→')
+    end,
+    function()
+      return true
+    end,
+  })
+  vim.lsp.codelens.run()
+  wait('the lens menu of callers jumps to the first call site', function()
+    return api.nvim_win_get_cursor(0)[1] ~= DEF + 1
+  end)
+  report.lens_pick = { menus = offered, line = api.nvim_win_get_cursor(0)[1], file = api.nvim_buf_get_name(0) }
+  api.nvim_set_current_buf(bufnr)
+
+  -- the caller lens `→ best_discount` opens its call site
   api.nvim_win_set_cursor(0, { DEF + 1, 0 })
   choose(function(item)
     local title = item.lens and item.lens.command and item.lens.command.title or ''

@@ -44,3 +44,55 @@ export function austinLineShare(file: string, pathSuffix: string, line: number, 
   }
   return out;
 }
+
+export interface CallerShare {
+  /** Caller function name as recorded. */
+  name: string;
+  /** Recorded file of the call site. */
+  file: string;
+  /** 1-based line of the call site. */
+  line: number;
+  /** Share of the callee's total that passes through this call site, 0-100. */
+  share: number;
+}
+
+/**
+ * Call sites of `func` (defined in a file ending with `pathSuffix`), hottest first: for each
+ * sample holding the function, each distinct (caller, line) immediately below an occurrence of it
+ * gets the sample's value once. Cpu/wall-mode Austin text (one metric per sample).
+ */
+export function austinCallers(file: string, pathSuffix: string, func: string): CallerShare[] {
+  const rows = readFileSync(file, 'utf8').split('\n');
+  let funcTotal = 0;
+  const sites = new Map<string, number>();
+  for (let i = 0; i < rows.length; i++) {
+    let row = rows[i];
+    if (!row.startsWith('P')) continue;
+    for (let j = i + 1; !/ -?\d+$/.test(row) && j < rows.length && j < i + 16; j++, i++) row += '\n' + rows[j];
+    const m = SAMPLE.exec(row);
+    if (!m) continue;
+    const value = Number(m[3]);
+    const frames = (m[2] ?? '')
+      .split(';')
+      .filter((f) => f !== '')
+      .map((f) => {
+        const b = f.lastIndexOf(':');
+        const a = f.lastIndexOf(':', b - 1);
+        return { file: f.slice(0, a), name: f.slice(a + 1, b), line: f.slice(b + 1) };
+      });
+    const isFunc = (f: { file: string; name: string }) => f.name === func && f.file.endsWith(pathSuffix);
+    if (!frames.some(isFunc)) continue;
+    funcTotal += value;
+    const seen = new Set<string>();
+    frames.forEach((f, k) => {
+      if (k > 0 && isFunc(f)) seen.add(`${frames[k - 1].file}\u0000${frames[k - 1].name}\u0000${frames[k - 1].line}`);
+    });
+    for (const key of seen) sites.set(key, (sites.get(key) ?? 0) + value);
+  }
+  return [...sites]
+    .map(([key, value]) => {
+      const [callerFile, name, line] = key.split('\u0000');
+      return { name, file: callerFile, line: Number(line), share: (value / funcTotal) * 100 };
+    })
+    .sort((a, b) => b.share - a.share);
+}

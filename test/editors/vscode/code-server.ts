@@ -1,7 +1,7 @@
 // Real VS Code for tests: code-server (installed by scripts/setup-code-server.sh) serving a
 // workspace on 127.0.0.1, driven through Debian's Chromium with playwright-core.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +34,24 @@ export function missingPrerequisites(): string | undefined {
   ].filter(Boolean);
   if (missing.length === 0) return undefined;
   return `missing ${missing.join(' and ')}: run scripts/setup-code-server.sh (npm test runs it as pretest)`;
+}
+
+/**
+ * The .vsix exactly as a user gets it, packaged from the bundles `npm test` (npm run build) has
+ * just built: they are built here only when missing, so that this suite never rewrites a bundle
+ * another suite may be running. vsce only zips what is there (the manifest has no prepublish step).
+ */
+export async function packagedExtension(): Promise<string> {
+  const client = join(REPO, 'clients', 'vscode');
+  if (!['extension.js', 'server.js'].every((f) => existsSync(join(client, 'dist', f)))) {
+    await run(process.execPath, [join(REPO, 'scripts', 'build.mjs'), 'vscode'], { cwd: REPO, timeout: 120_000 });
+  }
+  const { version } = JSON.parse(readFileSync(join(client, 'package.json'), 'utf8')) as { version: string };
+  const out = join(REPO, 'dist');
+  mkdirSync(out, { recursive: true });
+  const vsce = join(REPO, 'node_modules', '.bin', 'vsce');
+  await run(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--out', `${out}/`], { cwd: client, timeout: 120_000 });
+  return join(out, `flamelens-${version}.vsix`);
 }
 
 export interface Profile {

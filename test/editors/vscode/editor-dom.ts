@@ -149,3 +149,36 @@ async function inPage<A, R>(page: Page, arg: A, fn: (top: typeof lineTop, arg: A
 function source<A, R>(fn: (top: typeof lineTop, arg: A) => R, arg: A): string {
   return `(${fn.toString()})(${lineTop.toString()}, ${JSON.stringify(arg)})`;
 }
+
+/**
+ * Clicks the code lens link above line `n` whose text contains `text` (a lens row holds several
+ * links separated by `|`). Waits for the link: lenses are drawn again after each refresh.
+ */
+export async function clickLens(page: Page, n: number, text: string, timeout = 30_000): Promise<string> {
+  const find = (lineTop: (n: number) => number | null, [n, text]: [number, string]) => {
+    const top = lineTop(n);
+    if (top === null) return false;
+    const links = Array.from(document.querySelectorAll('.monaco-editor .codelens-decoration a'))
+      .map((e) => ({ text: e.innerText.replace(/\u00a0/g, ' '), r: e.getBoundingClientRect() }))
+      .filter((l) => l.r.bottom <= top + 2 && top - l.r.bottom < 40 && l.text.includes(text))
+      .sort((a, b) => b.r.bottom - a.r.bottom);
+    if (links.length === 0) return false;
+    const r = links[0].r;
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2, text: links[0].text };
+  };
+  const handle = await page.waitForFunction(source(find, [n, text]), undefined, { timeout });
+  const box = (await handle.jsonValue()) as { x: number; y: number; text: string };
+  await page.mouse.click(box.x, box.y);
+  return box.text;
+}
+
+/** The editor tabs: label and whether the tab is a preview (VS Code shows its label in italics). */
+export async function editorTabs(page: Page): Promise<{ label: string; preview: boolean; active: boolean }[]> {
+  return inPage(page, 0, () =>
+    Array.from(document.querySelectorAll('.tabs-container .tab')).map((t) => ({
+      label: t.innerText.replace(/\u00a0/g, ' ').split('\n')[0].trim(),
+      preview: Array.from(t.querySelectorAll('.monaco-icon-label')).some((l) => /\bitalic\b/.test(l.className)),
+      active: /\bactive\b/.test(t.className),
+    })),
+  );
+}

@@ -14,6 +14,7 @@ local Commands = {
   setScope = 'flamelens.setScope',
   toggle = 'flamelens.toggle',
   showCallers = 'flamelens.showCallers',
+  openCallSite = 'flamelens.openCallSite',
 }
 M.ids = Commands
 
@@ -184,6 +185,79 @@ function M.callers()
     vim.fn.setqflist({}, ' ', { title = 'flamelens: callers of ' .. result['function'], items = items })
     vim.cmd('copen')
   end)
+end
+
+--- Jumps to a call site (a normal jump: the tag stack lets <C-t> come back).
+local function jump(uri, line, encoding)
+  local location = {
+    uri = uri,
+    range = { start = { line = line, character = 0 }, ['end'] = { line = line, character = 0 } },
+  }
+  if vim.fn.has('nvim-0.11') == 1 then
+    return vim.lsp.util.show_document(location, encoding or 'utf-16', { focus = true })
+  end
+  return vim.lsp.util.jump_to_location(location, encoding or 'utf-16')
+end
+
+local function short_path(uri)
+  local ok, fname = pcall(vim.uri_to_fname, uri)
+  return vim.fn.fnamemodify(ok and fname or uri, ':~:.')
+end
+
+--- A menu of the callers of the function at a position (caller, share, value, place); the chosen
+--- call site opens. What a function's lens does: the server's own fallback for lenses
+--- (window/showMessageRequest) is a numbered prompt with truncated names on Neovim.
+function M.pick_callers(client, uri, position, bufnr)
+  local params = { command = Commands.showCallers, arguments = { uri, position } }
+  require('flamelens').request(client, 'workspace/executeCommand', params, function(err, result)
+    if err then
+      return notify('callers failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    end
+    if is_null(result) or #result.callers == 0 then
+      return notify('no callers recorded here', vim.log.levels.WARN)
+    end
+    local places = vim.tbl_filter(function(c)
+      return not is_null(c.uri)
+    end, result.callers)
+    if #places == 0 then
+      return notify('the callers of ' .. result['function'] .. ' are not in the workspace', vim.log.levels.WARN)
+    end
+    vim.ui.select(places, {
+      prompt = 'flamelens: callers of ' .. result['function'],
+      kind = 'flamelens.callers',
+      format_item = function(c)
+        return string.format('%s  %.1f%%  %s  %s:%d', c.name, c.percent, c.value, short_path(c.uri), c.line + 1)
+      end,
+    }, function(c)
+      if c then
+        jump(c.uri, c.line, client.offset_encoding)
+      end
+    end)
+  end, bufnr)
+end
+
+--- `vim.lsp.commands` entries for the commands flamelens' lenses carry (Neovim runs these instead
+--- of sending workspace/executeCommand): a function's lens (showCallers with `{ pick = true }`)
+--- opens the callers menu, a caller link (openCallSite) jumps here rather than through the
+--- server's window/showDocument. Anything else goes to the server as usual.
+function M.lens_command(command, ctx)
+  local client = ctx and vim.lsp.get_client_by_id(ctx.client_id) or require('flamelens').get_client(0)
+  if not client then
+    return notify('the server is not running', vim.log.levels.WARN)
+  end
+  local args = command.arguments or {}
+  if command.command == Commands.showCallers and type(args[3]) == 'table' and args[3].pick == true then
+    return M.pick_callers(client, args[1], args[2], ctx and ctx.bufnr)
+  end
+  if command.command == Commands.openCallSite and type(args[1]) == 'string' and type(args[2]) == 'number' then
+    return jump(args[1], args[2], client.offset_encoding)
+  end
+  local params = { command = command.command, arguments = args }
+  require('flamelens').request(client, 'workspace/executeCommand', params, function(err)
+    if err then
+      notify(command.command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    end
+  end, ctx and ctx.bufnr)
 end
 
 M.subcommands = { 'profile', 'metric', 'scope', 'toggle', 'callers' }

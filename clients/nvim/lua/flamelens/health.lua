@@ -68,6 +68,13 @@ function M.check()
     local buffers = flamelens.buffers_of(client.id)
     ok(string.format('client %d, root %s, attached to %d buffer(s)', client.id, client.config.root_dir or '?', #buffers))
   end
+  if #clients > 1 then
+    -- one project should mean one server: a second one searches its own root for profiles
+    warn(string.format('%d flamelens servers are running', #clients), {
+      'each searches only its own root for profiles; open files of one project from its top folder,',
+      'or set root_markers in setup() if a nested marker splits your project',
+    })
+  end
 
   start('flamelens: profiles')
   local profiles = require('flamelens.commands').execute_sync(require('flamelens.commands').ids.listProfiles, {}, 3000)

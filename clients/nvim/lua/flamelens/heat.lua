@@ -1,22 +1,23 @@
 --- Line heat: `flamelens/lineHeat` notifications (server/src/protocol.ts) drawn as a background
---- tint per line, FlamelensHeat1 (coolest) .. FlamelensHeat5 (hottest). The groups are defined
---- with `default`, so a colorscheme or the user can override them.
+--- tint per line, FlamelensHeat1 (coolest) .. FlamelensHeat4 (hottest): the same four steps as the
+--- VS Code client. The groups are defined with `default`, so a colorscheme or the user can
+--- override them.
 local M = {}
 
 local api = vim.api
 
 M.ns = api.nvim_create_namespace('flamelens_heat')
-M.levels = 5
+M.levels = 4
 
 -- muted tints that keep the colorscheme's text readable; the strongest stays well below full red
 local palettes = {
   dark = {
-    gui = { '#2a2220', '#372521', '#462821', '#572b20', '#6a2e1d' },
-    cterm = { 235, 236, 52, 52, 88 },
+    gui = { '#2c2320', '#41271f', '#57291c', '#6e2c18' },
+    cterm = { 235, 52, 52, 88 },
   },
   light = {
-    gui = { '#fcecdc', '#fadfc6', '#f7d0ae', '#f4c096', '#f0ae7c' },
-    cterm = { 230, 230, 223, 223, 216 },
+    gui = { '#fcecdc', '#f8d8bb', '#f4c399', '#f0ae7c' },
+    cterm = { 230, 223, 223, 216 },
   },
 }
 local defined = {} -- group -> gui colour this module set, to follow 'background' without clobbering user colours
@@ -48,8 +49,21 @@ local function file_of(uri)
   return ok and fname or uri
 end
 
---- Level 1..levels for a heat in (0, 1].
-function M.level(heat)
+--- The step, 1..levels, for a line as the server sent it; 0 for no tint. The server's `level` wins
+--- (one scale for the whole profile); without it, `heat` in quarters: <= 0.25 is 1, <= 0.5 is 2,
+--- <= 0.75 is 3, above is 4. Same rule as clients/vscode/src/heat-level.ts.
+function M.level(item)
+  local level = type(item) == 'table' and tonumber(item.level) or nil
+  if level and level == level then
+    if level <= 0 then
+      return 0
+    end
+    return math.max(1, math.min(M.levels, math.floor(level + 0.5)))
+  end
+  local heat = type(item) == 'table' and tonumber(item.heat) or tonumber(item)
+  if not heat or heat ~= heat or heat <= 0 then
+    return 0
+  end
   return math.max(1, math.min(M.levels, math.ceil(heat * M.levels)))
 end
 
@@ -60,9 +74,9 @@ function M.draw(bufnr, params)
   end
   local count = api.nvim_buf_line_count(bufnr)
   for _, item in ipairs(params.lines or {}) do
-    local line, heat = item.line, tonumber(item.heat) or 0
-    if type(line) == 'number' and line >= 0 and line < count and heat > 0 then
-      local opts = { hl_group = 'FlamelensHeat' .. M.level(heat), hl_eol = true, priority = 90 }
+    local line, level = item.line, M.level(item)
+    if type(line) == 'number' and line >= 0 and line < count and level > 0 then
+      local opts = { hl_group = 'FlamelensHeat' .. level, hl_eol = true, priority = 90 }
       if line + 1 < count then
         opts.end_row, opts.end_col = line + 1, 0
       else

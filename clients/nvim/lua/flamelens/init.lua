@@ -84,27 +84,11 @@ function M.options()
   return options
 end
 
---- The nearest directory above `fname` holding a root marker; else the working directory when the
---- file lies below it, else the file's directory.
+--- The root to serve `fname` from (see lua/flamelens/root.lua): a running flamelens client's root
+--- when it contains the file, else the outermost folder holding `.git`, else the outermost one
+--- holding a root marker, else the nearest one holding a profile, else the working directory.
 function M.find_root(fname, markers)
-  local dir = vim.fn.fnamemodify(fname, ':p:h')
-  while true do
-    for _, marker in ipairs(markers) do
-      if uv.fs_stat(dir .. '/' .. marker) then
-        return dir
-      end
-    end
-    local parent = vim.fn.fnamemodify(dir, ':h')
-    if parent == dir then
-      break
-    end
-    dir = parent
-  end
-  local cwd = vim.fn.getcwd()
-  if vim.startswith(vim.fn.fnamemodify(fname, ':p'), cwd .. '/') then
-    return cwd
-  end
-  return vim.fn.fnamemodify(fname, ':p:h')
+  return (require('flamelens.root').for_file(fname, markers or M.config().root_markers, M.name))
 end
 
 local function capabilities()
@@ -139,14 +123,14 @@ end
 --- Handlers Neovim lacks on some versions; answering requests with vim.NIL (JSON null), as LSP asks.
 local function handlers()
   local h = {}
-  if not vim.lsp.handlers['workspace/codeLens/refresh'] then
-    h['workspace/codeLens/refresh'] = function(_, _, ctx)
-      for _, bufnr in ipairs(M.buffers_of(ctx.client_id)) do
-        M.refresh_lenses(bufnr)
-      end
-      return vim.NIL
+  -- always ours: the lenses are asked from this client only and drawn by lens.lua
+  h['workspace/codeLens/refresh'] = function(_, _, ctx)
+    for _, bufnr in ipairs(M.buffers_of(ctx.client_id)) do
+      M.refresh_lenses(bufnr)
     end
+    return vim.NIL
   end
+  h['textDocument/hover'] = require('flamelens.hover').handler()
   if not vim.lsp.handlers['workspace/inlayHint/refresh'] then
     h['workspace/inlayHint/refresh'] = function(_, _, ctx)
       if options.inlay_hints then
@@ -169,12 +153,15 @@ end
 --- The config handed to vim.lsp.start (0.8+) or vim.lsp.start_client (0.7) for one root.
 function M.client_config(root_dir)
   local cfg = M.config()
+  require('flamelens.lens').install()
   return {
     name = M.name,
     cmd = cfg.cmd,
     root_dir = root_dir,
+    -- named by the full path, as Neovim names them: 0.10's vim.lsp.start reuses a client when a
+    -- folder's name equals the root (with the base name it started a new server per buffer)
     workspace_folders = {
-      { uri = vim.uri_from_fname(root_dir), name = vim.fn.fnamemodify(root_dir, ':t') },
+      { uri = vim.uri_from_fname(root_dir), name = root_dir },
     },
     settings = cfg.settings,
     init_options = cfg.settings.flamelens,
@@ -184,8 +171,10 @@ function M.client_config(root_dir)
     on_attach = not has('nvim-0.8') and function(client, bufnr)
       M.on_attach(client, bufnr)
     end or nil,
-    on_exit = function()
-      vim.schedule(M.clear_all)
+    on_exit = function(_, _, client_id)
+      vim.schedule(function()
+        M.clear_all(client_id)
+      end)
     end,
   }
 end
@@ -222,7 +211,12 @@ function M.attach(bufnr)
   end
   local client_cfg = M.client_config(M.find_root(fname, cfg.root_markers))
   if vim.lsp.start then
-    return vim.lsp.start(client_cfg, { bufnr = bufnr })
+    return vim.lsp.start(client_cfg, {
+      bufnr = bufnr,
+      reuse_client = function(client, conf)
+        return client.name == conf.name and client.config.root_dir == conf.root_dir
+      end,
+    })
   end
   local id = started[client_cfg.root_dir]
   if not (id and vim.lsp.get_client_by_id(id)) then
@@ -237,9 +231,11 @@ end
 
 --- Runs once per (client, buffer): refresh triggers, native or drawn inlay hints, line heat.
 function M.on_attach(client, bufnr)
+  require('flamelens.lens').install()
   local group = api.nvim_create_augroup('flamelens', { clear = false })
   api.nvim_clear_autocmds({ group = group, buffer = bufnr })
-  api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged' }, {
+  -- BufReadPost: `:e` reloads the text, and with it what is drawn
+  api.nvim_create_autocmd({ 'BufEnter', 'BufReadPost', 'InsertLeave', 'TextChanged' }, {
     group = group,
     buffer = bufnr,
     callback = function(args)
@@ -260,17 +256,7 @@ end
 
 --- Asks for code lenses again (Neovim never does by itself).
 function M.refresh_lenses(bufnr)
-  if not api.nvim_buf_is_loaded(bufnr) then
-    return
-  end
-  if has('nvim-0.10') then
-    vim.lsp.codelens.refresh({ bufnr = bufnr })
-  else
-    -- before 0.10 refresh() works on the current buffer only
-    api.nvim_buf_call(bufnr, function()
-      vim.lsp.codelens.refresh()
-    end)
-  end
+  require('flamelens.lens').refresh(bufnr)
 end
 
 --- Refreshes lenses, and hints where Neovim does not (before 0.10).
@@ -332,12 +318,17 @@ function M.get_client(bufnr, attached_only)
   return M.clients()[1]
 end
 
---- Clears everything drawn (after the server exits).
-function M.clear_all()
+--- Clears everything drawn (after a server exits: `client_id`'s lenses everywhere).
+function M.clear_all(client_id)
   for _, bufnr in ipairs(api.nvim_list_bufs()) do
-    if api.nvim_buf_is_loaded(bufnr) and #M.clients(bufnr) == 0 then
-      api.nvim_buf_clear_namespace(bufnr, require('flamelens.inlay').ns, 0, -1)
-      api.nvim_buf_clear_namespace(bufnr, require('flamelens.heat').ns, 0, -1)
+    if api.nvim_buf_is_loaded(bufnr) then
+      if client_id then
+        api.nvim_buf_clear_namespace(bufnr, require('flamelens.lens').namespace(client_id), 0, -1)
+      end
+      if #M.clients(bufnr) == 0 then
+        api.nvim_buf_clear_namespace(bufnr, require('flamelens.inlay').ns, 0, -1)
+        api.nvim_buf_clear_namespace(bufnr, require('flamelens.heat').ns, 0, -1)
+      end
     end
   end
 end
