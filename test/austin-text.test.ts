@@ -191,6 +191,7 @@ describe('Austin text: answer keys of the real recordings', () => {
     expect(ref.lineOwn.get(':0')).toBe(1665); // the <idle> leaves
   });
 
+  if (!hasUpstream) console.warn('[flamelens] Austin 4 upstream tests skipped: ../shared/profiles/upstream not found (another project\'s data, never copied into the repo)');
   describe.skipIf(!hasUpstream)('Austin 4 via mojo2austin (upstream data, read in place)', () => {
     it('metadata between samples, decimal tids, facts of the MOJO original', () => {
       const r = read(upstream('austin4.0.0-repeat.austin'));

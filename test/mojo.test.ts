@@ -249,6 +249,7 @@ describe('real Austin 3.7.0 MOJO recordings (answer keys ±0.1 pp)', () => {
   });
 });
 
+if (!hasUpstream) console.warn('[flamelens] Austin 4 upstream tests skipped: ../shared/profiles/upstream not found (another project\'s data, never copied into the repo)');
 describe.skipIf(!hasUpstream)('upstream Austin 4.0.0 MOJO v4 (STACK_REPEAT)', () => {
   const file = () => load(upstream('austin4.0.0-repeat.mojo'));
 

@@ -149,17 +149,15 @@ export interface LineHeat {
    * mere call sites into your own code do not; with "total", the line total.
    */
   heat: number;
-  /** 1..HEAT_LEVELS, from the measured share of the scope's total: under 2 %, 2-5 %, 5-15 %, 15 % and over. */
+  /**
+   * Tint step, an integer 1 (coolest) to HEAT_LEVELS (hottest), from the measured share of the
+   * scope's total: under 2 %, 2-5 %, 5-15 %, 15 % and over. Clients draw exactly four steps; a
+   * client talking to an older server without `level` derives it from `heat` with the thresholds
+   * 0.25 / 0.5 / 0.75 (heat <= 0.25 is step 1, <= 0.5 step 2, <= 0.75 step 3, above: step 4).
+   */
   level: number;
   /** The measured share, in percent of the scope's total. */
   percent: number;
-  /**
-   * Tint step, an integer 1 (coolest) to 4 (hottest), on one scale for the whole profile (so that
-   * colours compare across files), following own cost unless the user chose total. Clients draw
-   * exactly four steps; when it is absent they derive the step from `heat` with the thresholds
-   * 0.25 / 0.5 / 0.75 (heat <= 0.25 is step 1, <= 0.5 step 2, <= 0.75 step 3, above: step 4).
-   */
-  level?: number;
 }
 
 /** `flamelens/status` (server -> client notification): what a status item shows. */

@@ -549,7 +549,11 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
       const nvimCmd = `${nvim.bin} --clean -u ${join(PROBE_DIR, 'init.lua')} --cmd 'set termguicolors' shop/pricing.py`;
       await tmux('new-session', '-d', '-s', 'nvim', '-x', '120', '-y', '45', '-c', workspace, nvimCmd);
       try {
-        const first = await until(`the ${shown(cpu.line28)} hint on line 28 and the lens above line 25`, shows(shown(cpu.line28), shown(cpu.lineTotal)));
+        // the heat comes in its own notification, after the hints: wait for both
+        const first = await until(
+          `the ${shown(cpu.line28)} hint on line 28, the lens above line 25 and the heat of line 28`,
+          (rows) => shows(shown(cpu.line28), shown(cpu.lineTotal))(rows) && DARK_HEAT.includes(rowBackground(rows[rowOf(rows, HOT_TEXT)])!),
+        );
         const hot = rowOf(first, HOT_TEXT);
         const def = rowOf(first, DEF_TEXT);
         expect(rowText(first[hot])).toMatch(/^ {8}total \+= item\.unit_price \* factor +\d+\.\d%/);
@@ -588,9 +592,9 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
 
         // typing a line above `def line_total` (InsertLeave, TextChanged as a user fires them)
         await tmux('send-keys', '-t', 'nvim', ':24', 'Enter', 'o# typed here', 'Escape');
-        const edited = await until('the hint and lens below the typed line', (rows) => {
+        const edited = await until('the hint, lens and heat below the typed line', (rows) => {
           const typed = rowOf(rows, '# typed here');
-          return typed > 0 && shows(shown(count.line28), shown(count.lineTotal))(rows) && rowOf(rows, DEF_TEXT) === typed + 2;
+          return typed > 0 && shows(shown(count.line28), shown(count.lineTotal))(rows) && rowOf(rows, DEF_TEXT) === typed + 2 && DARK_HEAT.includes(rowBackground(rows[rowOf(rows, HOT_TEXT)])!);
         });
         expect(DARK_HEAT).toContain(rowBackground(edited[rowOf(edited, HOT_TEXT)]));
 

@@ -183,7 +183,7 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
   it('Select Scope narrows the numbers to one thread and back', async () => {
     expect(mainPercent).not.toBe(expectedPercent);
     await runCommand(page, 'flamelens: Select Scope (Process or Thread)');
-    await quickPick(page, 'thread 12701 (process 12701)');
+    expect(await quickPick(page, 'thread 12701 (process 12701)', { partial: true })).toMatch(/ · \d+\.\d%/);
     await waitForLine(page, 28, mainPercent);
     await runCommand(page, 'flamelens: Select Scope (Process or Thread)');
     expect(await quickPick(page, 'all threads', { partial: true })).toContain('all threads');
