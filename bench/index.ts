@@ -24,6 +24,7 @@ import { runFlameGraphBench, printFlameBench, type FlameBenchResult } from './fl
 import { collapsed, cpuprofile, perfScript, pprof, pprofSamples, speedscope } from './format-inputs';
 import { austinText, mojo, type Input } from './inputs';
 import { runLspLatencyBench, type LspLatencyResult } from './lsp-latency';
+import { measureStoreRead, printStoreRead, type StoreReadResult } from './store-read';
 import { markdownLsp, markdownTable } from './report';
 
 const ROOT = resolve(__dirname, '..');
@@ -179,6 +180,7 @@ async function childMain(args: string[]): Promise<void> {
   else if (mode === '--child-repeat') out = await measureRepeated(path, Number(extra));
   else if (mode === '--pstats-entries') out = (await measure(path)).functionEntries;
   else if (mode === '--flame') out = await runFlameGraphBench(path, extra);
+  else if (mode === '--store') out = await measureStoreRead(path);
   else if (mode === '--lsp') {
     const res = await runLspLatencyBench({ profilePath: path, sourceDir: extra });
     out = { ...res, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
@@ -219,6 +221,16 @@ async function main(): Promise<void> {
     console.log(`MOJO v3 / text, samples per second (${textMb} MB text): x${(sps(`mojo v3, samples of ${textMb} MB`) / sps(`austin text ${mb} MB, repeated`)).toFixed(2)}`);
   }
 
+  // the server reads through the same loop as the CLI: its full read of the largest input, against the CLI's
+  let storeRead: StoreReadResult | undefined;
+  const largest = rows.filter((x) => x.label.includes('repeated stacks')).pop()!.input;
+  try {
+    storeRead = JSON.parse(child(['--store', largest.path], LSP_TIMEOUT_MS)) as StoreReadResult;
+    printStoreRead(storeRead);
+  } catch (e) {
+    console.log(`\nServer read vs CLI read: failed (${(e as Error).message.split('\n')[0]})`);
+  }
+
   runAll('Other formats (each built from a real recording; see docs/performance.md)', await otherJobs(dir, otherMb, pprofMb, speedscopeBig), rows);
 
   let lsp: (LspLatencyResult & { maxRssMiB: number }) | undefined;
@@ -244,7 +256,7 @@ async function main(): Promise<void> {
 
   console.log(`\nload average at the end ${load()}; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (process.env.FLAMELENS_BENCH_JSON) {
-    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), lsp, flame };
+    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), storeRead, lsp, flame };
     writeFileSync(process.env.FLAMELENS_BENCH_JSON, JSON.stringify(json, null, 2));
   }
   if (process.env.FLAMELENS_BENCH_MD) {

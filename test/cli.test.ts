@@ -1,7 +1,7 @@
 // The built `flamelens` CLI, spawned the way a user runs it, on the real recordings (answer keys
 // in test/fixtures/answer-keys.md) and on small literal profiles whose numbers are worked by hand.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +57,8 @@ const LITERAL = [
 ].join('\n');
 
 beforeAll(() => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  // npm test has just built dist/; build only when a test file is run on its own without it
+  if (!existsSync(BIN)) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
   tmp = mkdtempSync(join(tmpdir(), 'flamelens-cli-'));
   writeFileSync(join(tmp, 'literal.austin'), LITERAL);
   mkdirSync(join(tmp, 'proj', 'src'), { recursive: true });

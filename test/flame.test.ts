@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFlameGraph, decodeFlameGraph, encodeFlameGraph, flameChange, NodeKind, sandwich, type FlameGraph, type SandwichTree } from '../server/src/core/flame';
 import { loadProfile } from '../server/src/core/load';
 import type { Profile } from '../server/src/core/model';
+import { austinSamples } from './helpers/austin-samples';
 import { recorded } from './helpers/paths';
 import { referenceAustin } from './helpers/reference-austin';
 import { naiveAustin, type NaiveSample } from './lsp/naive-austin';
@@ -229,15 +230,9 @@ function checkSums(t: SandwichTree): void {
 
 /** The total of one thread's records, by a plain scan of the file. */
 function naiveAustinThread(file: string, tid: string): number {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  let total = 0;
-  for (const l of readFileSync(file, 'utf8').split('\n')) {
-    if (!l.startsWith('P')) continue;
-    const fields = l.split(';');
-    if (fields[1] !== `T0:${tid}`) continue;
-    total += Number(l.slice(l.lastIndexOf(' ') + 1));
-  }
-  return total;
+  return austinSamples(file)
+    .filter((s) => s.thread === `T0:${tid}`)
+    .reduce((t, s) => t + s.values[0], 0);
 }
 
 describe('flame graph details on small literal profiles', () => {

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { hasPython, pythonStats, type PyRow } from './helpers/python-pstats';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,8 +18,6 @@ import { readInChunks } from './helpers/tables';
 const FILE = join(FIXTURES, 'generated', 'shop-pricing.pstats');
 const SCRIPT = resolve(__dirname, '..', 'scripts', 'make-pstats.sh');
 
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const hasPython = spawnSync(PYTHON, ['-c', 'import pstats'], { stdio: 'ignore' }).status === 0;
 
 const temps: string[] = [];
 afterAll(() => {
@@ -32,18 +31,6 @@ function entry(p: Profile, fileSuffix: string, line: number, name: string): Psta
   const hits = [...pstatsTable(p)!.functions.values()].filter((f) => f.file.endsWith(fileSuffix) && f.line === line && f.name === name);
   expect(hits, `${fileSuffix}:${line}(${name})`).toHaveLength(1);
   return hits[0];
-}
-
-type PyRow = [string, number, string, number, number, number, number, [string, number, string, number, number, number, number][]];
-
-/** CPython's own reading of a dump: pstats.Stats, printed as JSON (floats round-trip exactly). */
-function pythonStats(file: string): PyRow[] {
-  const code = [
-    'import json, pstats, sys',
-    's = pstats.Stats(sys.argv[1])',
-    'print(json.dumps([[k[0], k[1], k[2], v[0], v[1], v[2], v[3], [[c[0], c[1], c[2], *cv] for c, cv in v[4].items()]] for k, v in s.stats.items()]))',
-  ].join('\n');
-  return JSON.parse(execFileSync(PYTHON, ['-c', code, file], { encoding: 'utf8', maxBuffer: 1 << 26 })) as PyRow[];
 }
 
 describe('pstats: the committed cProfile dump of shop pricing', () => {

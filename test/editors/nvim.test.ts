@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../../server/src/protocol';
+import { austinSamples as readSamples } from '../helpers/austin-samples';
 import { recorded, WORKLOADS } from '../helpers/paths';
 import { parseScreen, type Row, rowText, screenHtml } from './nvim/terminal';
 
@@ -43,25 +44,9 @@ interface Sample {
   frames: { file: string; name: string; line: number }[];
 }
 
-/** Austin text samples; a record split over several physical lines (a real quirk) is joined again. */
+/** Austin text samples from the independent reading in test/helpers/austin-samples.ts. */
 function austinSamples(file: string): Sample[] {
-  const records: string[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('P')) records.push(line);
-    else if (line !== '' && !line.startsWith('#') && records.length > 0) records[records.length - 1] += `\n${line}`;
-  }
-  return records.map((record) => {
-    const m = / (-?\d+)$/.exec(record)!;
-    const frames = record
-      .slice(0, m.index)
-      .split(';')
-      .slice(2)
-      .map((f) => {
-        const parts = /^(.*):([^:]*):(\d*)$/s.exec(f);
-        return parts ? { file: parts[1], name: parts[2], line: Number(parts[3]) } : { file: '', name: f, line: 0 };
-      });
-    return { thread: record.slice(0, m.index).split(';')[1], value: Number(m[1]), frames };
-  });
+  return readSamples(file).map((x) => ({ thread: x.thread, value: x.values[0], frames: x.frames }));
 }
 
 const PRICING = `${RECORDED_UNDER}shop/pricing.py`;

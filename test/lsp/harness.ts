@@ -23,6 +23,9 @@ import type { FlamelensServer } from '../../server/src/server';
 import type { LineHeatParams, StatusParams } from '../../server/src/protocol';
 import { WORKLOADS } from '../helpers/paths';
 
+/** How long a test waits for the server to send something before it fails saying what it waited for. */
+const WAIT_MS = 30_000;
+
 export interface Workspace {
   readonly dir: string;
   path(rel: string): string;
@@ -176,18 +179,29 @@ export class TestClient {
     return this.events.length;
   }
 
-  /** The first event (from index `from`) that satisfies `pred`, now or when it arrives. */
-  waitFor(pred: (e: Event) => boolean, from = 0): Promise<Event> {
+  /**
+   * The first event (from index `from`) that satisfies `pred`, now or when it arrives. Past the
+   * deadline it fails saying what it waited for and the last events that did arrive.
+   */
+  waitFor(pred: (e: Event) => boolean, from = 0, what = 'an event', deadlineMs = WAIT_MS): Promise<Event> {
     for (let i = from; i < this.events.length; i++) if (pred(this.events[i])) return Promise.resolve(this.events[i]);
-    return new Promise((resolve) => this.waiters.push({ pred, from, resolve }));
+    return new Promise((resolve, reject) => {
+      const waiter = { pred, from, resolve: (e: Event) => (clearTimeout(timer), resolve(e)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        const last = this.events.slice(Math.max(from, this.events.length - 5)).map((e) => `${e.method} ${JSON.stringify(e.params).slice(0, 160)}`);
+        reject(new Error(`waited ${deadlineMs} ms for ${what}; the last events after the mark were:\n  ${last.join('\n  ') || '(none)'}`));
+      }, deadlineMs);
+      this.waiters.push(waiter);
+    });
   }
 
   waitForNotification<T>(method: string, pred: (p: T) => boolean = () => true, from = 0): Promise<T> {
-    return this.waitFor((e) => e.kind === 'notification' && e.method === method && pred(e.params as T), from).then((e) => e.params as T);
+    return this.waitFor((e) => e.kind === 'notification' && e.method === method && pred(e.params as T), from, `a ${method} notification that fits the test`).then((e) => e.params as T);
   }
 
   waitForRequest(method: string, from = 0): Promise<Event> {
-    return this.waitFor((e) => e.kind === 'request' && e.method === method, from);
+    return this.waitFor((e) => e.kind === 'request' && e.method === method, from, `a ${method} request`);
   }
 
   /** Waits until the server reports an active profile that finished loading (optionally a given one). */

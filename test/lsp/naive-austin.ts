@@ -1,10 +1,8 @@
 /**
- * A deliberately plain reading of an Austin 3 text file (single-metric modes), independent of the
- * server's reader, to compute what a test expects: every record is `P<pid>;T<tid>;frames... <value>`,
- * a physical line that does not start a record continues the previous one (Austin can write a
- * newline inside a frame), frames are `file:name:line` split on the last two colons.
+ * Line and caller shares of an Austin 3 text file (single-metric modes), worked out from the
+ * independent sample reading in test/helpers/austin-samples.ts, to compute what a test expects.
  */
-import { readFileSync } from 'node:fs';
+import { austinSamples } from '../helpers/austin-samples';
 
 export interface NaiveFrame {
   file: string;
@@ -19,22 +17,7 @@ export interface NaiveSample {
 }
 
 export function naiveAustin(path: string, pid?: string): { samples: NaiveSample[]; total: number } {
-  const records: string[] = [];
-  for (const l of readFileSync(path, 'utf8').split('\n')) {
-    if (l.startsWith('#') || l === '') continue;
-    if (l.startsWith('P')) records.push(l);
-    else records[records.length - 1] += '\n' + l;
-  }
-  const all = records.map((r) => {
-    const sp = r.lastIndexOf(' ');
-    const fields = r.slice(0, sp).split(';').slice(2);
-    const frames = fields.map((f) => {
-      const b = f.lastIndexOf(':');
-      const a = f.lastIndexOf(':', b - 1);
-      return { file: f.slice(0, a), name: f.slice(a + 1, b), line: Number(f.slice(b + 1)) };
-    });
-    return { pid: r.slice(1, r.indexOf(';')), frames, value: Number(r.slice(sp + 1)) };
-  });
+  const all = austinSamples(path).map((s) => ({ pid: s.pid, frames: s.frames, value: s.values[0] }));
   const samples = pid === undefined ? all : all.filter((x) => x.pid === pid);
   return { samples, total: samples.reduce((s, x) => s + x.value, 0) };
 }

@@ -61,9 +61,12 @@ describe('flamelens notifications are opt-in', () => {
   it('sends both to a client that declared both', async () => {
     const ws = makeWorkspace({ 'cpu.austin': readFileSync(CPU) });
     c = await TestClient.start(ws);
-    await c.ready('cpu.austin');
+    const status = await c.ready('cpu.austin');
+    expect(status.metric).toBe('cpu');
     const pricing = await c.open('shop/pricing.py');
-    await c.lineHeat(pricing, (p) => p.lines.length > 0);
+    const heat = await c.lineHeat(pricing, (p) => p.lines.length > 0);
+    expect(heat.lines.find((l) => l.line === 27)!.percent).toBeCloseTo(lineShares(naiveAustin(CPU), '/shop/pricing.py', 28).own, 1);
+    expect(new Set(flamelensEvents(c))).toEqual(new Set(['flamelens/lineHeat', 'flamelens/status']));
   });
 
   it('takes only `true` as a declaration', async () => {

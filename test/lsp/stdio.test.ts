@@ -1,7 +1,7 @@
 // The built server spawned the way Neovim runs it: `node dist/flamelens.js --stdio`, JSON-RPC on its
 // stdin/stdout. Every byte it writes to stdout must be protocol.
 import { type ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +22,8 @@ let BIN = '';
 let binDir = '';
 
 beforeAll(() => {
-  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  // npm test has just built dist/; build only when this file is run on its own without it
+  if (!existsSync(join(ROOT, 'dist', 'flamelens.js'))) execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   // A private copy: another build running meanwhile must not rewrite the bundle under these tests.
   binDir = mkdtempSync(join(tmpdir(), 'flamelens-bin-'));
   BIN = join(binDir, 'flamelens.js');
