@@ -1,6 +1,7 @@
 #!/bin/sh
 # setup-editors.sh - install the real editors the editor tests drive (idempotent, quick when done):
-# Neovim 0.7.2 and 0.10.4 (scripts/setup-nvim.sh), code-server + Chromium (scripts/setup-code-server.sh).
+# Neovim 0.7.2 and 0.10.4 (scripts/setup-nvim.sh), code-server + Chromium (scripts/setup-code-server.sh),
+# and Austin 3.7.0 for the live-profiling tests (scripts/setup-austin.sh).
 # Runs before `npm test` (the pretest script). Set FLAMELENS_SKIP_EDITOR_SETUP=1 to skip it.
 #
 # What the installers print (apt, npm, node-gyp; node-pty's post-install prints a page of `npm error`
@@ -30,6 +31,8 @@ fi
   sh "$here/setup-nvim.sh"
   echo "=== scripts/setup-code-server.sh"
   sh "$here/setup-code-server.sh"
+  echo "=== scripts/setup-austin.sh"
+  sh "$here/setup-austin.sh"
 } >> "$LOG" 2>&1
 
 # what is there now, whatever the installers managed
@@ -46,6 +49,8 @@ CS=$ROOT/.cache/code-server/node_modules/.bin/code-server
 v=$("$CS" --version 2>/dev/null | head -n1 | cut -d' ' -f1)
 [ -n "$v" ] && have "code-server $v" || lack 'code-server'
 command -v chromium >/dev/null 2>&1 && have 'Chromium' || lack 'Chromium'
+v=$("$ROOT/.cache/austin/austin" --version 2>/dev/null | head -n1)
+[ -n "$v" ] && have "$v (live profiling tests)" || lack 'Austin (live profiling tests)'
 
 if [ -z "$missing" ]; then
   echo "setup-editors: ready: $ready (log: .cache/setup-editors.log)"

@@ -1,0 +1,85 @@
+// A real profiler writing while the server watches: Austin 3.7.0 (built by scripts/setup-austin.sh
+// from test/tools/austin) profiles `python3 -m shop loop N` into a workspace file. While it runs the
+// server shows the numbers so far and says the profile is live; within 1 s of Austin's exit the
+// hints equal a one-shot read of the final file. FLAMELENS_LIVE_RUNS (default 2) and
+// FLAMELENS_LIVE_SECONDS (default 3) set how many runs of how long: `npm run live` does 20 of 8 s.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatPercent } from '../../server/src/core/format';
+import { loadProfile } from '../../server/src/core/load';
+import { ProfileView } from '../../server/src/core/view';
+import type { StatusParams } from '../../server/src/protocol';
+import { labelOf, makeWorkspace, TestClient } from './harness';
+
+const ROOT = resolve(__dirname, '..', '..');
+const AUSTIN = join(ROOT, '.cache', 'austin', 'austin');
+const PYTHON = '/usr/bin/python3';
+const RUNS = Number(process.env.FLAMELENS_LIVE_RUNS ?? 2);
+const SECONDS = Number(process.env.FLAMELENS_LIVE_SECONDS ?? 3);
+
+/** Why Austin cannot profile here, or '' when it can (a one-second probe). */
+function unavailable(): string {
+  if (!existsSync(AUSTIN)) return `${AUSTIN} is missing: run scripts/setup-austin.sh`;
+  if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
+  const r = spawnSync(AUSTIN, ['-t', '1s', '-i', '1ms', '-o', '/dev/null', PYTHON, '-c', 'sum(range(3000000))'], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 ? '' : `Austin cannot sample ${PYTHON} here (exit ${r.status}; needs root or CAP_SYS_PTRACE): ${(r.stderr ?? '').trim().split('\n').pop()}`;
+}
+const why = unavailable();
+if (why) {
+  if (process.env.FLAMELENS_REQUIRE_EDITORS === '1') throw new Error(`live-austin: ${why}`);
+  console.warn(`[flamelens] live profiling with Austin skipped: ${why}`);
+}
+
+let c: TestClient | undefined;
+afterEach(async () => {
+  await c?.dispose();
+  c = undefined;
+});
+
+async function expectedHints(file: string, source: string): Promise<Map<number, string>> {
+  const { profile } = await loadProfile(file);
+  const view = ProfileView.create(profile, profile.defaultMetric(), {}, 'x');
+  const costs = view.fileCosts(view.sourceFiles().filter((f) => f === source));
+  const out = new Map<number, string>();
+  for (const [line, cost] of costs?.lines ?? []) {
+    if (view.percent(cost.total) >= 0.5) out.set(line - 1, `${formatPercent(view.percent(cost.total))} · own ${formatPercent(view.percent(cost.own))}`);
+  }
+  return out;
+}
+
+const sorted = (m: Map<number, string>) => JSON.stringify([...m].sort((a, b) => a[0] - b[0]));
+
+describe.skipIf(!!why)(`live profiling with Austin 3.7.0 (${RUNS} runs of ${SECONDS} s)`, () => {
+  for (let run = 0; run < RUNS; run++) {
+    it(`run ${run + 1}: live while Austin writes, equal to a one-shot read within 1 s of its exit`, async () => {
+      const ws = makeWorkspace({});
+      c = await TestClient.start(ws, { settings: { refreshInterval: 100 } });
+      const uris = { pricing: await c.open('shop/pricing.py'), workers: await c.open('shop/workers.py') };
+      const out = ws.path('profiles/live.austin');
+      ws.write('profiles/.keep', '');
+      const from = c.mark();
+      const austin = spawn(AUSTIN, ['-t', '1s', '-s', '-i', '1ms', '-o', out, PYTHON, '-m', 'shop', 'loop', String(SECONDS)], { cwd: ws.dir, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => austin.on('exit', (code) => r(code)));
+      // while it writes: the numbers so far, said to be live
+      const live = await c.waitForNotification<StatusParams>('flamelens/status', (s) => s.profile === out && s.live === true && !!s.metric, from);
+      expect(live.samples).toBeGreaterThan(0);
+      expect(await exited).toBe(0);
+      const end = Date.now() + 1000;
+      const want = { pricing: await expectedHints(out, ws.path('shop/pricing.py')), workers: await expectedHints(out, ws.path('shop/workers.py')) };
+      expect(want.pricing.size + want.workers.size).toBeGreaterThan(2);
+      for (;;) {
+        const got = { pricing: new Map((await c.inlayHints(uris.pricing)).map((h) => [h.position.line, labelOf(h)])), workers: new Map((await c.inlayHints(uris.workers)).map((h) => [h.position.line, labelOf(h)])) };
+        if (sorted(got.pricing) === sorted(want.pricing) && sorted(got.workers) === sorted(want.workers)) break;
+        if (Date.now() > end) {
+          expect(sorted(got.pricing), 'pricing.py, 1 s after Austin exited').toBe(sorted(want.pricing));
+          expect(sorted(got.workers), 'workers.py, 1 s after Austin exited').toBe(sorted(want.workers));
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      // a finished recording is not a problem: nothing was reported
+      expect(c.notifications('window/showMessage')).toEqual([]);
+    }, 60_000 + SECONDS * 2000);
+  }
+});
