@@ -148,16 +148,22 @@ async function definitionsOf(source: string, size: number): Promise<Definition[]
 /** The file's functions with data, hottest first, placed where the editor puts their lenses. */
 function functionRows(costs: FileCosts, defs: Definition[] | undefined): FunctionRow[] {
   const placed = new Map(placeFunctions(costs.functions, defs).map((a) => [a.fn.funcId, a]));
-  const rows = costs.functions.map((f) => {
-    let first = 0;
-    let last = 0;
-    for (const [line, c] of costs.lines) {
-      if (!c.funcIds.includes(f.funcId)) continue;
-      if (first === 0 || line < first) first = line;
-      if (line > last) last = line;
+  // each function's span of lines with data, in one pass over the lines
+  const span = new Map<number, { first: number; last: number }>();
+  for (const [line, c] of costs.lines) {
+    for (const f of c.funcIds) {
+      const s = span.get(f);
+      if (!s) span.set(f, { first: line, last: line });
+      else {
+        if (line < s.first) s.first = line;
+        if (line > s.last) s.last = line;
+      }
     }
+  }
+  const rows = costs.functions.map((f) => {
     const a = placed.get(f.funcId);
-    return { name: f.name, defLine: a && a.how !== 'hottest' ? a.line : 0, firstLine: first, lastLine: last, own: f.own, total: f.total };
+    const s = span.get(f.funcId);
+    return { name: f.name, defLine: a && a.how !== 'hottest' ? a.line : 0, firstLine: s?.first ?? 0, lastLine: s?.last ?? 0, own: f.own, total: f.total };
   });
   return rows.sort((a, b) => b.total - a.total || b.own - a.own || a.firstLine - b.firstLine);
 }

@@ -267,7 +267,9 @@ export class ProfileView {
           c.own += lineOwn[id];
           c.total += total;
           c.lineIds.push(id);
-          for (const f of fs) if (!c.funcIds.includes(f)) c.funcIds.push(f);
+          // several recorded paths of one file: merge their functions without a quadratic scan
+          const have = new Set(c.funcIds);
+          for (const f of fs) if (!have.has(f)) c.funcIds.push(f);
         } else {
           lines.set(n, { own: lineOwn[id], total, lineIds: [id], funcId: -1, funcIds: [...fs] });
         }

@@ -8,13 +8,28 @@ import { Commands } from '../protocol';
 import type { AnnotatedDocument } from '../session/annotated-document';
 
 const MAX_CALLERS = 3;
+/**
+ * Lenses for the hottest functions of a document only, and a few per line: a generated file with
+ * a hundred thousand functions must not get a hundred thousand lenses (the rest stay in hovers,
+ * workspace symbols and the flame graph).
+ */
+export const MAX_LENS_FUNCTIONS = 300;
+const MAX_PER_LINE = 2;
 
 export function codeLenses(a: AnnotatedDocument): CodeLens[] {
   if (!a.settings.lenses) return [];
   const out: CodeLens[] = [];
+  const perLine = new Map<number, number>();
+  let functions = 0;
+  // anchors come hottest function first
   for (const anchor of a.anchors()) {
     const { fn, line } = anchor;
     if (a.percent(fn.total) < a.settings.threshold) continue;
+    if (functions >= MAX_LENS_FUNCTIONS) break;
+    const onLine = perLine.get(line) ?? 0;
+    if (onLine >= MAX_PER_LINE) continue;
+    perLine.set(line, onLine + 1);
+    functions++;
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
     const callers = a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
     const named = callers.map((c) => ({ ...a.view.fn(c.funcId), value: c.value }));

@@ -9,17 +9,21 @@ import type { Callee, LineCost } from '../core/view';
 import type { AnnotatedDocument, DocumentAnchor } from '../session/annotated-document';
 
 const MAX_ITEMS = 5;
+/** Functions described in one hover (a line where thousands of generated functions run gets a count). */
+const MAX_FUNCTIONS = 3;
 
 export function hover(a: AnnotatedDocument, position: Position, stale: Staleness | undefined): Hover | null {
   const parts: string[] = [];
   const line = position.line;
   const recorded = a.recordedLine(line);
   const cost = a.costAt(line);
-  const here = a.anchors().filter((x) => x.line === line);
+  const all = a.anchors().filter((x) => x.line === line);
+  const here = all.slice(0, MAX_FUNCTIONS);
   const lineFirst = here.every((x) => x.how === 'hottest');
   // A lens put on the hottest line (no definition found) is about that line: show the line first.
   if (cost && lineFirst) parts.push(lineText(a, recorded!, cost, stale));
   for (const anchor of here) parts.push(functionText(a, anchor, stale));
+  if (all.length > here.length) parts.push(`_and ${all.length - here.length} more functions on this line (workspace symbols and the flame graph list them all)_`);
   if (cost && !lineFirst) parts.push(lineText(a, recorded!, cost, stale));
   if (parts.length === 0) return null;
   return {
