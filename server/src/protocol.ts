@@ -26,6 +26,10 @@ export const Commands = {
   showCallers: 'flamelens.showCallers',
   /** (uri: string, line: number) -> boolean: opens a call site with window/showDocument (used by caller lenses). */
   openCallSite: 'flamelens.openCallSite',
+  /** (options?: HotspotsOptions) -> HotspotsResult | null: the active profile's functions, ranked as workspace symbols are. */
+  hotspots: 'flamelens.hotspots',
+  /** (base?: PercentOfName) -> PercentOfSummary | null: what every percent is a share of. Without an argument the server asks. */
+  setPercentOf: 'flamelens.setPercentOf',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -80,6 +84,49 @@ export interface CallerItem {
 export interface CallersResult {
   function: string;
   callers: CallerItem[];
+}
+
+export interface HotspotsOptions {
+  /** Filters by name the way editors filter symbols (the query's characters in order, any case). */
+  query?: string;
+  /** Most items (default 100). */
+  limit?: number;
+}
+
+export interface HotspotItem {
+  /** The function as named across files: `inventory.audit`, `inspect.stack`. */
+  name: string;
+  /** `inventory.audit · 20.8% total`: the name and the figure it is ranked by (the workspace symbol's name). */
+  label: string;
+  /** The figure the item is ranked by: its own share, or its total (see docs/lsp-extensions.md). */
+  by: 'own' | 'total';
+  /** Total and own as percents of the current base (see flamelens.percentOf), not rounded. */
+  total: number;
+  own: number;
+  /** The function's file: workspace-relative inside the workspace, else absolute. */
+  file: string;
+  /** In a workspace folder (the user's code) rather than a library. */
+  inWorkspace: boolean;
+  /** Where the function begins. */
+  uri: string;
+  /** 0-based line. */
+  line: number;
+}
+
+export interface HotspotsResult {
+  /** Active profile path. */
+  profile: string;
+  metricLabel: string;
+  /** What the percents are shares of, as a phrase: `all threads`, `thread 7 (process 1), as a share of all threads`. */
+  scope: string;
+  items: HotspotItem[];
+}
+
+export type PercentOfName = 'scope' | 'profile' | 'function';
+
+export interface PercentOfSummary {
+  base: PercentOfName;
+  label: string;
 }
 
 /** `flamelens/lineHeat` (server -> client notification): one per open document after any change. */

@@ -43,6 +43,31 @@ export function displayName(name: string): string {
   return inert(name).replace(/\.<locals>(?=\.)/g, '');
 }
 
+/**
+ * The Python module a recorded file stands for, as short as users say it: the file name without
+ * `.py` (`inspect`), the package for an `__init__.py` (`json`), the name of a frozen module
+ * (`<frozen runpy>` -> `runpy`); undefined for files of other languages.
+ */
+export function moduleName(file: string): string | undefined {
+  const frozen = /^<frozen ([^>]+)>$/.exec(file.trim());
+  if (frozen) return inert(frozen[1]);
+  const m = /(?:^|[\\/])([^\\/]+)[\\/]([^\\/]+)\.pyw?$/i.exec(file) ?? /^()([^\\/]+)\.pyw?$/i.exec(file);
+  if (!m) return undefined;
+  return inert(m[2] === '__init__' && m[1] ? m[1] : m[2]);
+}
+
+/** A function as named across files: `inspect.stack`, `inventory.Inventory.ship`; the display name alone outside Python. */
+export function qualifiedName(name: string, file: string): string {
+  const mod = moduleName(file);
+  const n = displayName(name);
+  return mod ? `${mod}.${n}` : n;
+}
+
+/** A function named from inside a file: its display name there, qualified when it lives in another file. */
+export function nameFrom(name: string, file: string, here: string | undefined): string {
+  return here !== undefined && file === here ? displayName(name) : qualifiedName(name, file);
+}
+
 /** The last segment of a path (either separator). */
 export function baseName(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -110,6 +135,11 @@ export interface CallerShare {
   readonly file: string;
   /** The caller's part of this function's total. */
   readonly value: number;
+}
+
+/** `2.2% total · 0.0% own`. */
+export function costSummary(ctx: CostContext, f: Figures): string {
+  return `${formatPercent(pct(ctx, f.total))} total · ${formatPercent(pct(ctx, f.own))} own`;
 }
 
 /** `12.5% total · 0.4% own · callers: test_log 60%, render 30%` (shares of this function's total, rounded). */
