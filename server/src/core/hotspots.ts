@@ -8,7 +8,7 @@
  *
  * - **own** when most of its total is spent in itself (own >= half its total), and for every
  *   function that passes most of its time on to functions ranked on their own (wrappers, drivers,
- *   library internals);
+ *   library internals) or to the import system (a module whose cost is its imports);
  * - **total** when at least half of its total is its own doing: for a workspace function, time
  *   spent in itself or in code outside the workspace that it calls (`audit` calling
  *   `inspect.stack`); for a function outside the workspace, time it spends when called directly
@@ -17,6 +17,7 @@
  *
  * Then by that figure, highest first; on a tie, workspace functions first.
  */
+import { isImportMachinery } from './module-code';
 import type { FunctionRef, ProfileView } from './view';
 
 export interface Hotspot {
@@ -50,9 +51,10 @@ export function rankHotspots(view: ProfileView, isUser: (fn: FunctionRef) => boo
     const mine = isUserId(id);
     let by: Hotspot['by'] = 'own';
     if (r.total > 0 && r.own < r.total / 2) {
-      // time passed back into workspace functions is theirs to show
+      // time passed back into workspace functions is theirs to show; time in the import system is
+      // the imported modules' (their `<module>` code is listed on its own)
       let passed = 0;
-      for (const c of view.callees(id)) if (c.funcId !== id && isUserId(c.funcId)) passed += c.value;
+      for (const c of view.callees(id)) if (c.funcId !== id && (isUserId(c.funcId) || isImportMachinery(view.fn(c.funcId)))) passed += c.value;
       let kept: number;
       if (mine) kept = r.total - passed;
       else {

@@ -183,6 +183,7 @@ export async function executeCommand(host: CommandHost, command: string, args: u
     }
 
     case Commands.setPercentOf: {
+      if (args[0] !== undefined && args[0] !== null && typeof args[0] !== 'string') return null;
       let base = str(args[0]);
       if (base === undefined) {
         const labels = PERCENT_OF.map(percentOfLabel);
