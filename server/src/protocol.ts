@@ -168,4 +168,6 @@ export interface StatusParams {
   problem?: string;
   /** A newer profile that has no samples yet (a recording that just started); it becomes active with its first samples. */
   waiting?: string;
+  /** What percents are shares of (flamelens.percentOf, or the session's flamelens.setPercentOf). */
+  percentOf?: PercentOfName;
 }

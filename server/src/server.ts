@@ -199,7 +199,7 @@ export class FlamelensServer implements CommandHost {
     if (this.features.inlayHintRefresh) this.client.inlayHintRefresh().catch(fail('workspace/inlayHint/refresh'));
     if (this.features.codeLensRefresh) this.client.codeLensRefresh().catch(fail('workspace/codeLens/refresh'));
     for (const d of s.documents.all()) this.sendLineHeat(d);
-    if (this.features.status) this.client.status(status(entry, view, s.enabled(), s.waiting()));
+    if (this.features.status) this.client.status(status(entry, view, s.enabled(), s.waiting(), s.percentOf()));
     if (this.features.pullDiagnostics) {
       if (this.pulled.size > 0 || s.settings.diagnostics.enabled) this.client.diagnosticRefresh().catch(fail('workspace/diagnostic/refresh'));
     } else {

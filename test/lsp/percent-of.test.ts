@@ -43,6 +43,7 @@ describe('percent of what', () => {
     expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe(`${pct(line.total)} · own ${pct(line.own)}`);
 
     expect(await setBase(c, 'function')).toMatchObject({ base: 'function' });
+    await c.waitForNotification<StatusParams>('flamelens/status', (st) => st.percentOf === 'function');
     // pricing.py:28 is in line_total: its share of line_total's time (answer keys: 14.13 of 19.49, about 72.5 %)
     const fn = functionShares(cpu, '/shop/pricing.py', 'line_total');
     const hint = hintAt(await c.inlayHints(uri), 27)!;
