@@ -59,7 +59,7 @@ export function rankHotspots(view: ProfileView, isUser: (fn: FunctionRef) => boo
       if (mine) kept = r.total - passed;
       else {
         let fromUser = 0;
-        for (const c of view.callers(id)) if (c.funcId !== id && isUserId(c.funcId)) fromUser += c.value;
+        for (const c of view.callingFunctions(id)) if (c.funcId !== id && isUserId(c.funcId)) fromUser += c.value;
         kept = fromUser - passed;
       }
       if (kept >= r.total / 2) by = 'total';

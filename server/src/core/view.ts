@@ -351,6 +351,12 @@ export class ProfileView {
     return this.agg.functionCallers(funcId).map((c) => ({ ...c, site: sites.find((s) => s.funcId === c.funcId) }));
   }
 
+  /** Calling functions with their values only (no call sites: cheaper than `callers`), hottest first. */
+  callingFunctions(funcId: number): Callee[] {
+    if (funcId < 0 || funcId >= this.funcs) return [];
+    return this.agg.functionCallers(funcId);
+  }
+
   /** Functions called directly by a function's outermost occurrence, hottest first. */
   callees(funcId: number): Callee[] {
     if (funcId < 0 || funcId >= this.funcs) return [];

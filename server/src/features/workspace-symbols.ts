@@ -6,8 +6,9 @@
  */
 import { type SymbolInformation, SymbolKind } from 'vscode-languageserver-types';
 import { formatPercent } from '../core/format';
-import { fuzzyMatch, rankHotspots } from '../core/hotspots';
+import { fuzzyMatch, type Hotspot, rankHotspots } from '../core/hotspots';
 import { qualifiedName } from '../core/present';
+import type { ProfileView } from '../core/view';
 import type { HotspotItem, HotspotsResult } from '../protocol';
 import { FunctionPlaces } from '../session/function-places';
 import type { ProfileSession } from '../session/profile-session';
@@ -20,6 +21,19 @@ export function hotspots(session: ProfileSession, query = '', limit = DEFAULT_LI
   return r && { ...r, items: r.items.map(({ recordedName: _, ...item }) => item) };
 }
 
+// Editors ask again on every keystroke: the ranking is kept per view until the workspace's files
+// (what counts as the user's code) change.
+const rankings = new WeakMap<ProfileView, { key: string; ranked: Hotspot[] }>();
+
+function rankedOnce(session: ProfileSession, view: ProfileView, places: FunctionPlaces): Hotspot[] {
+  const key = `${session.workspace.resolverGen}\u0000${session.folders.join('\u0000')}`;
+  const hit = rankings.get(view);
+  if (hit?.key === key) return hit.ranked;
+  const ranked = rankHotspots(view, (fn) => places.isUser(fn.file));
+  rankings.set(view, { key, ranked });
+  return ranked;
+}
+
 type RankedItem = HotspotItem & { recordedName: string };
 type Ranked = Omit<HotspotsResult, 'items'> & { items: RankedItem[] };
 
@@ -29,7 +43,7 @@ function ranked(session: ProfileSession, query: string, limit: number): Ranked |
   if (!entry || !view || !session.enabled()) return null;
   const places = new FunctionPlaces(session, entry, view);
   const items: RankedItem[] = [];
-  for (const h of rankHotspots(view, (fn) => places.isUser(fn.file))) {
+  for (const h of rankedOnce(session, view, places)) {
     if (items.length >= limit) break;
     const name = qualifiedName(h.fn.name, h.fn.file);
     if (!fuzzyMatch(query, name)) continue;
