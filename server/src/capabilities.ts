@@ -5,13 +5,20 @@
 import { type ClientCapabilities, type ServerCapabilities, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { Commands } from './protocol';
 
-/** Hints are offered whatever the client declared: some clients ask without declaring. */
-export function capabilities(): ServerCapabilities {
+/**
+ * Hints are offered whatever the client declared: some clients ask without declaring. Pull
+ * diagnostics are offered only to clients that pull them and can be told to pull again (see
+ * `pullDiagnostics`); every other client gets them pushed.
+ */
+export function capabilities(client: Pick<ClientFeatures, 'pullDiagnostics'> = { pullDiagnostics: false }): ServerCapabilities {
   return {
     textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
     inlayHintProvider: { resolveProvider: false },
     codeLensProvider: { resolveProvider: false },
     hoverProvider: true,
+    workspaceSymbolProvider: { resolveProvider: false },
+    callHierarchyProvider: true,
+    ...(client.pullDiagnostics ? { diagnosticProvider: { identifier: 'flamelens', interFileDependencies: false, workspaceDiagnostics: true } } : {}),
     executeCommandProvider: { commands: Object.values(Commands) },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
@@ -29,6 +36,13 @@ export interface ClientFeatures {
   lineHeat: boolean;
   /** `flamelens/status`, likewise. */
   status: boolean;
+  /**
+   * Diagnostics by pull (textDocument/diagnostic, workspace/diagnostic): the client pulls them and
+   * accepts workspace/diagnostic/refresh. Hot lines change without edits (a new profile, a setting
+   * turned off), so a client that cannot be told to pull again (Neovim 0.10 pulls open buffers on
+   * edits only) gets them pushed, for every file, as before.
+   */
+  pullDiagnostics: boolean;
 }
 
 /** `experimental.flamelens` as declared, or undefined when it is absent or not an object. */
@@ -50,5 +64,6 @@ export function clientFeatures(c: ClientCapabilities | undefined): ClientFeature
     // rust-analyzer's convention: custom protocol only to clients that declare it in `experimental`
     lineHeat: own?.lineHeat === true,
     status: own?.status === true,
+    pullDiagnostics: c?.textDocument?.diagnostic !== undefined && c?.workspace?.diagnostics?.refreshSupport === true,
   };
 }

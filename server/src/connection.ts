@@ -23,6 +23,12 @@ export function serve(connection: Connection): FlamelensServer {
   connection.languages.inlayHint.on(server.inlayHint.bind(server));
   connection.onCodeLens(server.codeLens.bind(server));
   connection.onHover(server.hover.bind(server));
+  connection.onWorkspaceSymbol(server.workspaceSymbol.bind(server));
+  connection.languages.callHierarchy.onPrepare(server.prepareCallHierarchy.bind(server));
+  connection.languages.callHierarchy.onIncomingCalls(server.incomingCalls.bind(server));
+  connection.languages.callHierarchy.onOutgoingCalls(server.outgoingCalls.bind(server));
+  connection.languages.diagnostics.on(server.documentDiagnostic.bind(server));
+  connection.languages.diagnostics.onWorkspace(server.workspaceDiagnostic.bind(server));
   connection.onExecuteCommand(server.executeCommand.bind(server));
   connection.listen();
   return server;

@@ -6,6 +6,9 @@
 import {
   CodeLensRefreshRequest,
   type Connection,
+  type Diagnostic,
+  DiagnosticRefreshRequest,
+  PublishDiagnosticsNotification,
   LogMessageNotification,
   MessageType,
   type Range,
@@ -41,6 +44,10 @@ export interface LspClient {
   showExternal(url: string): Promise<boolean>;
   lineHeat(params: LineHeatParams): void;
   status(params: StatusParams): void;
+  /** textDocument/publishDiagnostics (push diagnostics). */
+  publishDiagnostics(uri: string, diagnostics: Diagnostic[]): void;
+  /** workspace/diagnostic/refresh: pull clients pull again. */
+  diagnosticRefresh(): Promise<void>;
 }
 
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -125,5 +132,13 @@ export class ConnectionLspClient implements LspClient {
 
   status(params: StatusParams): void {
     this.notify(StatusNotification, params);
+  }
+
+  publishDiagnostics(uri: string, diagnostics: Diagnostic[]): void {
+    this.notify(PublishDiagnosticsNotification.method, { uri, diagnostics });
+  }
+
+  async diagnosticRefresh(): Promise<void> {
+    await this.connection.sendRequest(DiagnosticRefreshRequest.type);
   }
 }

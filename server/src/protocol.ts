@@ -31,6 +31,11 @@ export const Commands = {
    * URL; asks the client to open it in a browser (window/showDocument, external) unless `open` is false.
    */
   openFlameGraph: 'flamelens.openFlameGraph',
+  /** (options?: HotspotsOptions) -> HotspotsResult | null: the active profile's functions, ranked as workspace symbols are. */
+  hotspots: 'flamelens.hotspots',
+  /** (base?: PercentOfName) -> PercentOfSummary | null: what every percent is a share of. Without an argument the server asks. */
+  setPercentOf: 'flamelens.setPercentOf',
+
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -123,6 +128,50 @@ export interface FlameGraphResult {
   opened: boolean;
 }
 
+export interface HotspotsOptions {
+  /** Filters by name the way editors filter symbols (the query's characters in order, any case). */
+  query?: string;
+  /** Most items (default 100). */
+  limit?: number;
+}
+
+export interface HotspotItem {
+  /** The function as named across files: `inventory.audit`, `inspect.stack`. */
+  name: string;
+  /** `inventory.audit · 20.8% total`: the name and the figure it is ranked by (the workspace symbol's name). */
+  label: string;
+  /** The figure the item is ranked by: its own share, or its total (see docs/lsp-extensions.md). */
+  by: 'own' | 'total';
+  /** Total and own as percents of the current base (see flamelens.percentOf), not rounded. */
+  total: number;
+  own: number;
+  /** The function's file: workspace-relative inside the workspace, else absolute. */
+  file: string;
+  /** In a workspace folder (the user's code) rather than a library. */
+  inWorkspace: boolean;
+  /** Where the function begins. */
+  uri: string;
+  /** 0-based line. */
+  line: number;
+}
+
+export interface HotspotsResult {
+  /** Active profile path. */
+  profile: string;
+  metricLabel: string;
+  /** What the percents are shares of, as a phrase: `all threads`, `thread 7 (process 1), as a share of all threads`. */
+  scope: string;
+  items: HotspotItem[];
+}
+
+export type PercentOfName = 'scope' | 'profile' | 'function';
+
+export interface PercentOfSummary {
+  base: PercentOfName;
+  label: string;
+
+}
+
 /** `flamelens/lineHeat` (server -> client notification): one per open document after any change. */
 export const LineHeatNotification = 'flamelens/lineHeat';
 
@@ -179,4 +228,6 @@ export interface StatusParams {
   problem?: string;
   /** A newer profile that has no samples yet (a recording that just started); it becomes active with its first samples. */
   waiting?: string;
+  /** What percents are shares of (flamelens.percentOf, or the session's flamelens.setPercentOf). */
+  percentOf?: PercentOfName;
 }

@@ -5,8 +5,18 @@
  */
 import * as nodePath from 'node:path';
 import {
+  type CallHierarchyIncomingCall,
+  type CallHierarchyIncomingCallsParams,
+  type CallHierarchyItem,
+  type CallHierarchyOutgoingCall,
+  type CallHierarchyOutgoingCallsParams,
+  type CallHierarchyPrepareParams,
   type CancellationToken,
   type CodeLens,
+  type Diagnostic,
+  type DocumentDiagnosticParams,
+  type DocumentDiagnosticReport,
+  DocumentDiagnosticReportKind,
   type CodeLensParams,
   type DidChangeConfigurationParams,
   type DidChangeTextDocumentParams,
@@ -22,17 +32,26 @@ import {
   type InlayHintParams,
   LSPErrorCodes,
   ResponseError,
+  type SymbolInformation,
+  type WorkspaceDiagnosticParams,
+  type WorkspaceDiagnosticReport,
+  type WorkspaceDocumentDiagnosticReport,
   type WorkspaceFoldersChangeEvent,
+  type WorkspaceSymbolParams,
 } from 'vscode-languageserver/node';
 import { capabilities, clientFeatures, type ClientFeatures } from './capabilities';
 import type { Staleness } from './core/present';
+import { incomingCalls, outgoingCalls, prepareCallHierarchy } from './features/call-hierarchy';
 import { codeLenses } from './features/code-lens';
 import { type CommandHost, executeCommand } from './features/commands';
 import { FlameGraphFeature } from './features/flame-graph';
+import { hotLineDiagnostics } from './features/diagnostics';
+
 import { hover } from './features/hover';
 import { inlayHints } from './features/inlay-hints';
 import { lineHeat } from './features/line-heat';
 import { status } from './features/status';
+import { workspaceSymbols } from './features/workspace-symbols';
 import type { LspClient } from './lsp-client';
 import type { AnnotatedDocument } from './session/annotated-document';
 import { ProfileSession } from './session/profile-session';
@@ -54,6 +73,14 @@ function mergeSections(base: unknown, over: unknown): unknown {
   return o ? { ...b, ...o } : over;
 }
 
+/** A short digest of a diagnostics list: equal lists, equal ids (FNV-1a over their JSON). */
+function resultIdOf(items: Diagnostic[]): string {
+  const text = JSON.stringify(items);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return `${items.length}-${h.toString(16)}`;
+}
+
 export class FlamelensServer implements CommandHost {
   readonly session: ProfileSession;
   readonly flameGraph: FlameGraphFeature;
@@ -61,6 +88,9 @@ export class FlamelensServer implements CommandHost {
   private initOptions: unknown;
   private sentKey = '';
   private disposed = false;
+  /** Push: what each document was last sent. Pull: the documents whose last report had items (to clear them). */
+  private readonly published = new Map<string, string>();
+  private readonly pulled = new Set<string>();
 
   constructor(private readonly client: LspClient) {
     this.session = new ProfileSession({
@@ -87,7 +117,7 @@ export class FlamelensServer implements CommandHost {
       this.session.applySettings(this.parse(params.initializationOptions));
     }
     this.client.setLogLevel(this.session.settings.logLevel);
-    return { capabilities: capabilities(), serverInfo: { name: 'flamelens', version: '0.1.0' } };
+    return { capabilities: capabilities(this.features), serverInfo: { name: 'flamelens', version: '0.1.0' } };
   }
 
   async initialized(): Promise<void> {
@@ -164,6 +194,7 @@ export class FlamelensServer implements CommandHost {
       entry?.live,
       entry?.problem,
       s.waiting()?.path,
+      s.percentOf(),
       JSON.stringify(s.settings),
     ].join('\u0000');
     if (key === this.sentKey) return;
@@ -173,7 +204,28 @@ export class FlamelensServer implements CommandHost {
     if (this.features.inlayHintRefresh) this.client.inlayHintRefresh().catch(fail('workspace/inlayHint/refresh'));
     if (this.features.codeLensRefresh) this.client.codeLensRefresh().catch(fail('workspace/codeLens/refresh'));
     for (const d of s.documents.all()) this.sendLineHeat(d);
-    if (this.features.status) this.client.status(status(entry, view, s.enabled(), s.waiting()));
+    if (this.features.status) this.client.status(status(entry, view, s.enabled(), s.waiting(), s.percentOf()));
+    if (this.features.pullDiagnostics) {
+      if (this.pulled.size > 0 || s.settings.diagnostics.enabled) this.client.diagnosticRefresh().catch(fail('workspace/diagnostic/refresh'));
+    } else {
+      this.pushDiagnostics();
+    }
+  }
+
+  /** publishDiagnostics for every document whose hot lines changed, an empty list where they went away. */
+  private pushDiagnostics(): void {
+    const now = this.safe('diagnostics failed', () => hotLineDiagnostics(this.session)) ?? new Map<string, Diagnostic[]>();
+    for (const [uri, list] of now) {
+      const text = JSON.stringify(list);
+      if (this.published.get(uri) === text) continue;
+      this.published.set(uri, text);
+      this.client.publishDiagnostics(uri, list);
+    }
+    for (const uri of [...this.published.keys()]) {
+      if (now.has(uri)) continue;
+      this.published.delete(uri);
+      this.client.publishDiagnostics(uri, []);
+    }
   }
 
   private safe<T>(what: string, fn: () => T): T | undefined {
@@ -189,7 +241,7 @@ export class FlamelensServer implements CommandHost {
     if (!this.features.lineHeat) return;
     const params = this.safe(`line heat failed for ${d.uri}`, () => {
       const a = this.session.annotated(d.uri);
-      return lineHeat(d, a, a ? (f) => !this.session.inWorkspace(a.entry, a.view.fn(f).file) : undefined);
+      return lineHeat(d, a, a ? (f) => !this.session.recordedInWorkspace(a.entry, a.view.fn(f).file) : undefined);
     });
     if (params) this.client.lineHeat(params);
   }
@@ -244,6 +296,55 @@ export class FlamelensServer implements CommandHost {
     });
   }
 
+  workspaceSymbol(params: WorkspaceSymbolParams, token?: CancellationToken): Promise<SymbolInformation[] | ResponseError<void>> {
+    return this.runSafe('workspace symbols', '', [], token, () => workspaceSymbols(this.session, typeof params.query === 'string' ? params.query : ''));
+  }
+
+  prepareCallHierarchy(params: CallHierarchyPrepareParams, token?: CancellationToken): Promise<CallHierarchyItem[] | null | ResponseError<void>> {
+    return this.runSafe<CallHierarchyItem[] | null>('call hierarchy', params.textDocument.uri, null, token, () =>
+      prepareCallHierarchy(this.session, params.textDocument.uri, params.position),
+    );
+  }
+
+  incomingCalls(params: CallHierarchyIncomingCallsParams, token?: CancellationToken): Promise<CallHierarchyIncomingCall[] | ResponseError<void>> {
+    return this.runSafe('incoming calls', params.item?.uri ?? '', [], token, () => incomingCalls(this.session, params.item));
+  }
+
+  outgoingCalls(params: CallHierarchyOutgoingCallsParams, token?: CancellationToken): Promise<CallHierarchyOutgoingCall[] | ResponseError<void>> {
+    return this.runSafe('outgoing calls', params.item?.uri ?? '', [], token, () => outgoingCalls(this.session, params.item));
+  }
+
+  /** Pull diagnostics for one document: its hot lines, or none; "unchanged" when the client has them already. */
+  documentDiagnostic(params: DocumentDiagnosticParams): Promise<DocumentDiagnosticReport> {
+    const uri = params.textDocument.uri;
+    const empty: DocumentDiagnosticReport = { kind: DocumentDiagnosticReportKind.Full, items: [] };
+    return this.answer('diagnostics', uri, empty, () => {
+      const items = hotLineDiagnostics(this.session).get(uri) ?? [];
+      return this.report(uri, items, params.previousResultId);
+    });
+  }
+
+  /** Pull diagnostics for the workspace: every document with hot lines, and an empty report for those that had some before. */
+  workspaceDiagnostic(params: WorkspaceDiagnosticParams): Promise<WorkspaceDiagnosticReport> {
+    return this.answer<WorkspaceDiagnosticReport>('workspace diagnostics', '', { items: [] }, () => {
+      const now = hotLineDiagnostics(this.session);
+      const previous = new Map((params.previousResultIds ?? []).map((p) => [p.uri, p.value]));
+      const items: WorkspaceDocumentDiagnosticReport[] = [];
+      for (const uri of new Set([...now.keys(), ...this.pulled])) {
+        items.push({ uri, version: this.documents.get(uri)?.text.version ?? null, ...this.report(uri, now.get(uri) ?? [], previous.get(uri)) });
+      }
+      return { items };
+    });
+  }
+
+  private report(uri: string, items: Diagnostic[], previousResultId: string | undefined): DocumentDiagnosticReport {
+    if (items.length > 0) this.pulled.add(uri);
+    else this.pulled.delete(uri);
+    const resultId = resultIdOf(items);
+    if (previousResultId === resultId) return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
+    return { kind: DocumentDiagnosticReportKind.Full, resultId, items };
+  }
+
   executeCommand(params: ExecuteCommandParams, token?: CancellationToken): Promise<unknown> {
     return this.runSafe<unknown>(`command ${params.command}`, '', null, token, () => executeCommand(this, params.command, params.arguments ?? []));
   }
@@ -251,6 +352,12 @@ export class FlamelensServer implements CommandHost {
   private staleness(a: AnnotatedDocument): Staleness | undefined {
     const reasons = this.session.staleness(a);
     return reasons.length > 0 ? { reasons } : undefined;
+  }
+
+  /** runSafe for requests answered at once (diagnostic pulls: their cancellation carries other data). */
+  private async answer<T>(what: string, uri: string, empty: T, fn: () => T): Promise<T> {
+    const r = await this.runSafe(what, uri, empty, undefined, fn);
+    return r instanceof ResponseError ? empty : r;
   }
 
 

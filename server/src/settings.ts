@@ -8,6 +8,23 @@ import { globToRegExp } from './core/glob';
 
 export type HintMode = 'total' | 'own' | 'both' | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+/**
+ * What every percent is a share of: the samples counted (the scope: the whole profile until a
+ * thread or process is picked), the whole profile even when a scope is picked, or, for lines, the
+ * function that executes them.
+ */
+export type PercentOf = 'scope' | 'profile' | 'function';
+export type DiagnosticSeverityName = 'information' | 'hint';
+
+export interface DiagnosticsSettings {
+  /** Publish the hottest lines as diagnostics (off by default: they are not problems). */
+  readonly enabled: boolean;
+  /** Most lines published. */
+  readonly count: number;
+  /** Smallest own share (percent) for a line to be published. */
+  readonly threshold: number;
+  readonly severity: DiagnosticSeverityName;
+}
 
 export interface PathMappingSetting {
   readonly localRoot: string;
@@ -33,6 +50,11 @@ export interface Settings {
   readonly maxWorkspaceFiles: number;
   /** What line heat measures: own cost (plus time in code outside the workspace), or the line total. */
   readonly heat: HeatMode;
+  /** The denominator of every percent shown (the `flamelens.setPercentOf` command overrides it for the session). */
+  readonly percentOf: PercentOf;
+  /** Hot lines as diagnostics (`flamelens.diagnostics.enabled`, `.count`, `.threshold`, `.severity`). */
+  readonly diagnostics: DiagnosticsSettings;
+
 }
 
 export type HeatMode = 'own' | 'total';
@@ -54,11 +76,16 @@ export function defaultSettings(): Settings {
     logLevel: 'info',
     maxWorkspaceFiles: 50000,
     heat: 'own',
+    percentOf: 'scope',
+    diagnostics: { enabled: false, count: 10, threshold: 1, severity: 'information' },
+
   };
 }
 
 const HINT_MODES: readonly HintMode[] = ['total', 'own', 'both', 'off'];
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+export const PERCENT_OF: readonly PercentOf[] = ['scope', 'profile', 'function'];
+const SEVERITIES: readonly DiagnosticSeverityName[] = ['information', 'hint'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -135,6 +162,39 @@ export function parseSettings(raw: unknown, warn: (message: string) => void = ()
   if (r.heat !== undefined) {
     if (r.heat === 'own' || r.heat === 'total') out.heat = r.heat;
     else bad('heat', 'expected "own" or "total"');
+  }
+  if (r.percentOf !== undefined) {
+    if (PERCENT_OF.includes(r.percentOf as PercentOf)) out.percentOf = r.percentOf as PercentOf;
+    else bad('percentOf', `expected one of ${PERCENT_OF.join(', ')}`);
+  }
+  if (r.diagnostics !== undefined) out.diagnostics = parseDiagnostics(r.diagnostics, d.diagnostics, bad);
+  return out;
+}
+
+/** `diagnostics` as an object of optional keys; `true`/`false` alone stands for `{ enabled }`. */
+function parseDiagnostics(raw: unknown, d: DiagnosticsSettings, bad: (key: string, why: string) => void): DiagnosticsSettings {
+  if (typeof raw === 'boolean') return { ...d, enabled: raw };
+  if (!isRecord(raw)) {
+    bad('diagnostics', 'expected an object such as { "enabled": true }');
+    return d;
+  }
+  const out: { -readonly [K in keyof DiagnosticsSettings]: DiagnosticsSettings[K] } = { ...d };
+  if (raw.enabled !== undefined) {
+    if (typeof raw.enabled === 'boolean') out.enabled = raw.enabled;
+    else bad('diagnostics.enabled', 'expected true or false');
+  }
+  if (raw.count !== undefined) {
+    if (typeof raw.count === 'number' && Number.isInteger(raw.count) && raw.count >= 1 && raw.count <= 1000) out.count = raw.count;
+    else bad('diagnostics.count', 'expected an integer between 1 and 1000');
+  }
+  if (raw.threshold !== undefined) {
+    if (typeof raw.threshold === 'number' && Number.isFinite(raw.threshold) && raw.threshold >= 0 && raw.threshold <= 100) out.threshold = raw.threshold;
+    else bad('diagnostics.threshold', 'expected a percentage between 0 and 100');
+  }
+  if (raw.severity !== undefined) {
+    if (SEVERITIES.includes(raw.severity as DiagnosticSeverityName)) out.severity = raw.severity as DiagnosticSeverityName;
+    else bad('diagnostics.severity', `expected one of ${SEVERITIES.join(', ')}`);
+
   }
   return out;
 }

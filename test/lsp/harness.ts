@@ -277,6 +277,15 @@ export function labelOf(h: InlayHint | undefined): string {
   return typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
 }
 
+/**
+ * A hint's numbers in one shape, whatever the label says about them: `20.8% · in inspect.stack`
+ * (a line with no own time names what it calls) reads as `20.8% · own 0.0%`.
+ */
+export function hintFigures(label: string): string {
+  const m = /^(\S+) · in .+$/.exec(label);
+  return m ? `${m[1]} · own 0.0%` : label;
+}
+
 export function hoverText(h: Hover | null): string {
   if (!h) return '';
   const c = h.contents as { value?: string } | string;

@@ -11,7 +11,7 @@ import { formatPercent } from '../../server/src/core/format';
 import { loadProfile } from '../../server/src/core/load';
 import { ProfileView } from '../../server/src/core/view';
 import type { StatusParams } from '../../server/src/protocol';
-import { labelOf, makeWorkspace, TestClient } from './harness';
+import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..');
 const AUSTIN = join(ROOT, '.cache', 'austin', 'austin');
@@ -70,7 +70,7 @@ describe.skipIf(!!why)(`live profiling with Austin 3.7.0 (${RUNS} runs of ${SECO
       const want = { pricing: await expectedHints(out, ws.path('shop/pricing.py')), workers: await expectedHints(out, ws.path('shop/workers.py')) };
       expect(want.pricing.size + want.workers.size).toBeGreaterThan(2);
       for (;;) {
-        const got = { pricing: new Map((await c.inlayHints(uris.pricing)).map((h) => [h.position.line, labelOf(h)])), workers: new Map((await c.inlayHints(uris.workers)).map((h) => [h.position.line, labelOf(h)])) };
+        const got = { pricing: new Map((await c.inlayHints(uris.pricing)).map((h) => [h.position.line, hintFigures(labelOf(h))])), workers: new Map((await c.inlayHints(uris.workers)).map((h) => [h.position.line, hintFigures(labelOf(h))])) };
         if (sorted(got.pricing) === sorted(want.pricing) && sorted(got.workers) === sorted(want.workers)) break;
         if (Date.now() > end) {
           expect(sorted(got.pricing), 'pricing.py, 1 s after Austin exited').toBe(sorted(want.pricing));

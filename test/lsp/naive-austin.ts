@@ -51,3 +51,44 @@ export function callerShares(p: { samples: NaiveSample[] }, file: string, name: 
   }
   return [...by].map(([n, v]) => ({ name: n, share: (v / fnTotal) * 100 })).sort((a, b) => b.share - a.share);
 }
+
+/** Own and total percent of a function (file suffix and recorded name), total counting a sample once. */
+export function functionShares(p: { samples: NaiveSample[]; total: number }, file: string, name: string): { own: number; total: number } {
+  let own = 0;
+  let total = 0;
+  const is = (f: NaiveFrame) => f.file.endsWith(file) && f.name === name;
+  for (const s of p.samples) {
+    const leaf = s.frames[s.frames.length - 1];
+    if (leaf && is(leaf)) own += s.value;
+    if (s.frames.some(is)) total += s.value;
+  }
+  return { own: (own / p.total) * 100, total: (total / p.total) * 100 };
+}
+
+/**
+ * Callees of a function by name, as a share of the function's total, hottest first: the frame
+ * above its outermost occurrence in each sample.
+ */
+export function calleeShares(p: { samples: NaiveSample[] }, file: string, name: string): { name: string; share: number }[] {
+  let fnTotal = 0;
+  const by = new Map<string, number>();
+  for (const s of p.samples) {
+    const i = s.frames.findIndex((f) => f.file.endsWith(file) && f.name === name);
+    if (i < 0) continue;
+    fnTotal += s.value;
+    const next = s.frames[i + 1];
+    if (next) by.set(next.name, (by.get(next.name) ?? 0) + s.value);
+  }
+  return [...by].map(([n, v]) => ({ name: n, share: (v / fnTotal) * 100 })).sort((a, b) => b.share - a.share);
+}
+
+/** Call-site lines (1-based) in `callerName` from which `calleeName` is called, with the value under each. */
+export function callSiteLines(p: { samples: NaiveSample[] }, callerName: string, calleeName: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of p.samples) {
+    const i = s.frames.findIndex((f) => f.name === calleeName);
+    if (i <= 0 || s.frames[i - 1].name !== callerName) continue;
+    out.set(s.frames[i - 1].line, (out.get(s.frames[i - 1].line) ?? 0) + s.value);
+  }
+  return out;
+}

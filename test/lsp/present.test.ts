@@ -12,6 +12,9 @@ import {
   inlineCode,
   lensTitle,
   lineHover,
+  moduleName,
+  nameFrom,
+  qualifiedName,
 } from '../../server/src/core/present';
 
 const ctx: CostContext = { metricLabel: 'CPU time', unit: 'microseconds', scopeTotal: 1_000_000, scopeLabel: 'all threads', profileName: 'run.austin' };
@@ -30,6 +33,42 @@ describe('hint labels', () => {
     expect(t).toContain('49.0 ms');
     expect(t).toContain('3.00 ms');
     expect(t).toContain('CPU time, all threads: 1.00 s in all');
+  });
+});
+
+describe('names across files', () => {
+  it('qualify Python functions by their module, as users say it', () => {
+    expect(moduleName('/usr/lib/python3.11/inspect.py')).toBe('inspect');
+    expect(moduleName('/usr/lib/python3.11/json/__init__.py')).toBe('json');
+    expect(moduleName('<frozen runpy>')).toBe('runpy');
+    expect(moduleName('pricing.py')).toBe('pricing');
+    expect(moduleName('/w/js/checkout.js')).toBeUndefined();
+    expect(qualifiedName('stack', '/usr/lib/python3.11/inspect.py')).toBe('inspect.stack');
+    expect(qualifiedName('_make_iterencode.<locals>._iterencode_dict', '/usr/lib/python3.11/json/encoder.py')).toBe('encoder._make_iterencode._iterencode_dict');
+    expect(qualifiedName('priceCart', '/w/js/checkout.js')).toBe('priceCart');
+    expect(nameFrom('line_total', '/w/pricing.py', '/w/pricing.py')).toBe('line_total');
+    expect(nameFrom('stack', '/usr/lib/python3.11/inspect.py', '/w/pricing.py')).toBe('inspect.stack');
+    // profile strings stay inert
+    expect(qualifiedName('f\u001b[31m', '/w/evil\u202e.py')).toBe('evil\\u202e.f\\x1b[31m');
+  });
+});
+
+describe('where a line\'s time goes', () => {
+  it('says what a line with no own time calls instead of "own 0.0%"', () => {
+    expect(hintLabel(ctx, { own: 0, total: 208_000 }, 'both', { name: 'inspect.stack', share: 100 })).toBe('20.8% · in inspect.stack');
+    expect(hintLabel(ctx, { own: 0, total: 205_000 }, 'both', { name: 'best_discount', share: 60.4 })).toBe('20.5% · 60% in best_discount');
+    // own time, or another mode: as before
+    expect(hintLabel(ctx, { own: 1_000, total: 205_000 }, 'both', { name: 'x', share: 99 })).toBe('20.5% · own 0.1%');
+    expect(hintLabel(ctx, { own: 0, total: 205_000 }, 'total', { name: 'x', share: 99 })).toBe('20.5%');
+    const hover = lineHover({ ctx, file: 'a.py', line: 16, figures: { own: 0, total: 208_000 }, callees: [], threads: [], call: { name: 'inspect.stack', share: 100 } });
+    expect(hover).toContain('**20.8%** total (208 ms) · none of it in the line itself: 100.0% in `inspect.stack`');
+  });
+
+  it('names the dominant callee and what module code is in lens titles', () => {
+    expect(lensTitle(ctx, { own: 0, total: 208_000 }, [], undefined, { mainCallee: { name: 'inspect.stack', share: 81.2 } })).toBe('20.8% total · 0.0% own · 81% in inspect.stack');
+    expect(lensTitle(ctx, { own: 0, total: 22_000 }, [], 'shown at its hottest line', { what: '<module> (import time)' })).toBe(
+      '<module> (import time) · 2.2% total · 0.0% own · shown at its hottest line',
+    );
   });
 });
 

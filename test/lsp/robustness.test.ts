@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusParams } from '../../server/src/protocol';
-import { capabilities } from '../../server/src/capabilities';
+import { capabilities, clientFeatures } from '../../server/src/capabilities';
 import { recorded } from '../helpers/paths';
 import { hintAt, labelOf, makeWorkspace, NOTIFICATIONS_ONLY, TestClient } from './harness';
 
@@ -165,6 +165,7 @@ describe('capabilities', () => {
   it('are pinned', () => {
     expect(capabilities()).toMatchInlineSnapshot(`
       {
+        "callHierarchyProvider": true,
         "codeLensProvider": {
           "resolveProvider": false,
         },
@@ -180,6 +181,8 @@ describe('capabilities', () => {
             "flamelens.showCallers",
             "flamelens.openCallSite",
             "flamelens.openFlameGraph",
+            "flamelens.hotspots",
+            "flamelens.setPercentOf",
           ],
         },
         "hoverProvider": true,
@@ -199,7 +202,21 @@ describe('capabilities', () => {
             "supported": true,
           },
         },
+        "workspaceSymbolProvider": {
+          "resolveProvider": false,
+        },
       }
     `);
+  });
+
+  it('offer pull diagnostics only to clients that pull them and accept a refresh', () => {
+    const pull = clientFeatures({ textDocument: { diagnostic: {} }, workspace: { diagnostics: { refreshSupport: true } } });
+    expect(pull.pullDiagnostics).toBe(true);
+    expect(capabilities(pull).diagnosticProvider).toEqual({ identifier: 'flamelens', interFileDependencies: false, workspaceDiagnostics: true });
+    // Neovim 0.10 declares textDocument.diagnostic but no refresh: it gets diagnostics pushed
+    const nvim = clientFeatures({ textDocument: { diagnostic: { dynamicRegistration: false } } });
+    expect(nvim.pullDiagnostics).toBe(false);
+    expect(capabilities(nvim).diagnosticProvider).toBeUndefined();
+    expect(clientFeatures(undefined).pullDiagnostics).toBe(false);
   });
 });

@@ -28,6 +28,9 @@ describe('parseSettings', () => {
         maxWorkspaceFiles: 10,
         enabled: false,
         heat: 'total',
+        percentOf: 'function',
+        diagnostics: { enabled: true, count: 3 },
+
       },
     });
     expect(s).toEqual({
@@ -42,7 +45,12 @@ describe('parseSettings', () => {
       logLevel: 'debug',
       maxWorkspaceFiles: 10,
       heat: 'total',
+      percentOf: 'function',
+      diagnostics: { enabled: true, count: 3, threshold: 1, severity: 'information' },
+
     });
+    // `diagnostics: true` stands for { enabled: true }
+    expect(parseSettings({ diagnostics: true }).diagnostics).toEqual({ ...defaultSettings().diagnostics, enabled: true });
   });
 
   it('logs each bad value and keeps its default', () => {
@@ -60,11 +68,23 @@ describe('parseSettings', () => {
         lenses: null,
         metric: {},
         heat: 'hot',
+        percentOf: 'thread',
+
       },
       (w) => warnings.push(w),
     );
     expect(s).toEqual(defaultSettings());
-    expect(warnings).toHaveLength(11);
+    expect(warnings).toHaveLength(12);
+    expect(warnings.join('\n')).toContain('flamelens.percentOf: expected one of scope, profile, function');
+    // each bad key of diagnostics is reported and keeps its default; good ones are taken
+    const d: string[] = [];
+    const parsed = parseSettings({ diagnostics: { enabled: 'on', count: 0, threshold: 101, severity: 'error' } }, (w) => d.push(w));
+    expect(parsed.diagnostics).toEqual(defaultSettings().diagnostics);
+    expect(d.map((w) => w.split(':')[0])).toEqual(['flamelens.diagnostics.enabled', 'flamelens.diagnostics.count', 'flamelens.diagnostics.threshold', 'flamelens.diagnostics.severity']);
+    expect(parseSettings({ diagnostics: { severity: 'hint', threshold: 0 } }, (w) => d.push(w)).diagnostics).toMatchObject({ severity: 'hint', threshold: 0, enabled: false });
+    parseSettings({ diagnostics: 'yes' }, (w) => d.push(w));
+    expect(d.at(-1)).toMatch(/^flamelens\.diagnostics: expected an object/);
+
     expect(warnings.join('\n')).toContain('flamelens.profiles: invalid glob "**/*.{austin"');
     expect(parseSettings('nonsense', (w) => warnings.push(w))).toEqual(defaultSettings());
     expect(warnings.at(-1)).toMatch(/expected an object/);

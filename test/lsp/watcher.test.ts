@@ -10,7 +10,7 @@ import { loadProfile } from '../../server/src/core/load';
 import { ProfileView } from '../../server/src/core/view';
 import type { ProfileSummary, StatusParams } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
-import { labelOf, makeWorkspace, TestClient } from './harness';
+import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 const WALL = recorded('austin3-wall.austin');
@@ -34,7 +34,7 @@ async function expectedHints(file: string): Promise<Map<number, string>> {
   return out;
 }
 
-const hintMap = async (cl: TestClient, uri: string) => new Map((await cl.inlayHints(uri)).map((h) => [h.position.line, labelOf(h)]));
+const hintMap = async (cl: TestClient, uri: string) => new Map((await cl.inlayHints(uri)).map((h) => [h.position.line, hintFigures(labelOf(h))]));
 const same = (a: Map<number, string>, b: Map<number, string>) => JSON.stringify([...a].sort((x, y) => x[0] - y[0])) === JSON.stringify([...b].sort((x, y) => x[0] - y[0]));
 
 /** Polls until `check` passes or the deadline; the last failure explains a timeout. */

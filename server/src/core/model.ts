@@ -419,6 +419,14 @@ export class Profile {
     };
   }
 
+  /** The id of the function (file, name), or undefined when no frame names it. */
+  functionId(file: string, name: string): number | undefined {
+    const fileId = this.stringIds.get(file);
+    const nameId = this.stringIds.get(name);
+    if (fileId === undefined || nameId === undefined) return undefined;
+    return this.funcIds.get(fileId * K26 + nameId);
+  }
+
   setFunctionDefLine(funcId: number, line: number): void {
     this.funcDefLine[funcId] = line;
   }

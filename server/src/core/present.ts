@@ -43,6 +43,31 @@ export function displayName(name: string): string {
   return inert(name).replace(/\.<locals>(?=\.)/g, '');
 }
 
+/**
+ * The Python module a recorded file stands for, as short as users say it: the file name without
+ * `.py` (`inspect`), the package for an `__init__.py` (`json`), the name of a frozen module
+ * (`<frozen runpy>` -> `runpy`); undefined for files of other languages.
+ */
+export function moduleName(file: string): string | undefined {
+  const frozen = /^<frozen ([^>]+)>$/.exec(file.trim());
+  if (frozen) return inert(frozen[1]);
+  const m = /(?:^|[\\/])([^\\/]+)[\\/]([^\\/]+)\.pyw?$/i.exec(file) ?? /^()([^\\/]+)\.pyw?$/i.exec(file);
+  if (!m) return undefined;
+  return inert(m[2] === '__init__' && m[1] ? m[1] : m[2]);
+}
+
+/** A function as named across files: `inspect.stack`, `inventory.Inventory.ship`; the display name alone outside Python. */
+export function qualifiedName(name: string, file: string): string {
+  const mod = moduleName(file);
+  const n = displayName(name);
+  return mod ? `${mod}.${n}` : n;
+}
+
+/** A function named from inside a file: its display name there, qualified when it lives in another file. */
+export function nameFrom(name: string, file: string, here: string | undefined): string {
+  return here !== undefined && file === here ? displayName(name) : qualifiedName(name, file);
+}
+
 /** The last segment of a path (either separator). */
 export function baseName(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -88,12 +113,28 @@ export function listed<T extends { readonly value: number }>(items: readonly T[]
   return items.filter((i) => share(i.value, whole) >= 0.05);
 }
 
-/** `4.9%`, `own 0.3%` or `4.9% · own 0.3%`. */
-export function hintLabel(ctx: CostContext, f: Figures, mode: 'total' | 'own' | 'both'): string {
+/** Where a line with no own time spends its total: its hottest callee and that callee's share of the line. */
+export interface LineCall {
+  readonly name: string;
+  /** Percent of the line's total. */
+  readonly share: number;
+}
+
+/** `in inspect.stack`, or `60% in best_discount` when the callee takes less than all of it. */
+function callText(call: LineCall): string {
+  return call.share >= 99.5 ? `in ${inert(call.name)}` : `${Math.round(call.share)}% in ${inert(call.name)}`;
+}
+
+/**
+ * `4.9%`, `own 0.3%` or `4.9% · own 0.3%`; a line with no own time says what it calls instead:
+ * `20.8% · in inspect.stack`.
+ */
+export function hintLabel(ctx: CostContext, f: Figures, mode: 'total' | 'own' | 'both', call?: LineCall): string {
   const total = formatPercent(pct(ctx, f.total));
   const own = formatPercent(pct(ctx, f.own));
   if (mode === 'total') return total;
   if (mode === 'own') return `own ${own}`;
+  if (f.own === 0 && call) return `${total} · ${callText(call)}`;
   return `${total} · own ${own}`;
 }
 
@@ -112,9 +153,25 @@ export interface CallerShare {
   readonly value: number;
 }
 
-/** `12.5% total · 0.4% own · callers: test_log 60%, render 30%` (shares of this function's total, rounded). */
-export function lensTitle(ctx: CostContext, f: Figures, callers: readonly CallerShare[], note?: string): string {
-  let s = `${formatPercent(pct(ctx, f.total))} total · ${formatPercent(pct(ctx, f.own))} own`;
+/** `2.2% total · 0.0% own`. */
+export function costSummary(ctx: CostContext, f: Figures): string {
+  return `${formatPercent(pct(ctx, f.total))} total · ${formatPercent(pct(ctx, f.own))} own`;
+}
+
+/**
+ * `12.5% total · 0.4% own · 81% in inspect.stack · callers: test_log 60%, render 30%` (shares of
+ * this function's total, rounded); `what` leads when the function is something else
+ * (`<module> (import time)`), `mainCallee` names where most of its time goes.
+ */
+export function lensTitle(
+  ctx: CostContext,
+  f: Figures,
+  callers: readonly CallerShare[],
+  note?: string,
+  extra: { what?: string; mainCallee?: LineCall } = {},
+): string {
+  let s = `${extra.what ? `${inert(extra.what)} · ` : ''}${formatPercent(pct(ctx, f.total))} total · ${formatPercent(pct(ctx, f.own))} own`;
+  if (extra.mainCallee) s += ` · ${Math.round(extra.mainCallee.share)}% in ${inert(extra.mainCallee.name)}`;
   const shown = listed(callers, f.total);
   if (shown.length > 0) {
     const names = distinctNames(shown);
@@ -149,8 +206,11 @@ export interface Staleness {
 /** Said instead of a line total for formats that record none (.cpuprofile positionTicks). */
 export const NO_LINE_TOTALS = 'This format records no per-line totals: only the samples taken at this line.';
 
-function header(ctx: CostContext, f: Figures, ownOnly = false): string[] {
-  const own = `**${formatPercent(pct(ctx, f.own))}** own (${formatValue(f.own, ctx.unit)})`;
+function header(ctx: CostContext, f: Figures, ownOnly = false, call?: LineCall): string[] {
+  const own =
+    f.own === 0 && call && !ownOnly
+      ? `none of it in the line itself: ${formatPercent(call.share)} in ${inlineCode(call.name)}`
+      : `**${formatPercent(pct(ctx, f.own))}** own (${formatValue(f.own, ctx.unit)})`;
   return [
     ownOnly ? own : `**${formatPercent(pct(ctx, f.total))}** total (${formatValue(f.total, ctx.unit)}) · ${own}`,
     '',
@@ -189,10 +249,12 @@ export function lineHover(args: {
   stale?: Staleness;
   /** The format has no line totals: show own values only, and say so. */
   ownOnly?: boolean;
+  /** For a line with no own time: where its total goes (said instead of "0.0% own"). */
+  call?: LineCall;
 }): string {
   const { ctx, figures } = args;
   const where = `${inlineCode(args.file)} line ${args.line}` + (args.functionName ? ` in ${inlineCode(displayName(args.functionName))}` : '');
-  const out = [`**flamelens** · ${where}`, '', ...header(ctx, figures, args.ownOnly)];
+  const out = [`**flamelens** · ${where}`, '', ...header(ctx, figures, args.ownOnly, args.call)];
   if (args.ownOnly) {
     out.push('', `_${NO_LINE_TOTALS}_`, ...staleNote(args.stale));
     return out.join('\n');
@@ -221,9 +283,12 @@ export function functionHover(args: {
   stale?: Staleness;
   /** Hottest lines carry own values only (the format has no line totals). */
   ownOnly?: boolean;
+  /** What it is when not a function: `module code (import time)`. */
+  what?: string;
 }): string {
   const { ctx, figures } = args;
-  const out = [`**flamelens** · function ${inlineCode(displayName(args.name))} in ${inlineCode(args.file)}`, '', ...header(ctx, figures)];
+  const what = args.what ? escapeMarkdown(args.what) : 'function';
+  const out = [`**flamelens** · ${what} ${inlineCode(displayName(args.name))} in ${inlineCode(args.file)}`, '', ...header(ctx, figures)];
   if (args.note) out.push('', `_${escapeMarkdown(args.note)}_`);
   const callers = listed(args.callers, figures.total);
   if (callers.length > 0) {

@@ -9,7 +9,8 @@
 import { type Aggregation, aggregate } from './aggregate';
 import { percentOf } from './format';
 import type { FrameKind, MetricDef, Profile, Scope } from './model';
-import { type CostContext, inert } from './present';
+import { type CostContext, displayName, inert } from './present';
+
 import { META } from './readers/meta-keys';
 
 /**
@@ -116,11 +117,25 @@ export function scopeLabel(profile: Profile, scope: Scope): string {
   return 'all threads';
 }
 
+/**
+ * What a view's percents are shares of: the samples of the scope (the whole profile when no
+ * thread or process is picked), or the whole profile whatever the scope.
+ */
+export type PercentBase = 'scope' | 'profile';
+
+export interface ViewOptions {
+  /** Default 'scope'. */
+  readonly base?: PercentBase;
+}
+
 export class ProfileView {
   readonly profile: Profile;
   readonly metric: MetricDef;
-  /** The metric summed over the scope: the denominator of every percent. */
+  /** The metric summed over the scope. */
   readonly total: number;
+  /** The denominator of every percent: the scope total, or the whole profile's with base 'profile'. */
+  readonly denominator: number;
+  readonly base: PercentBase;
   readonly lineData: LineData;
   /** What tooltips and hovers say about the numbers' context. */
   readonly ctx: CostContext;
@@ -139,27 +154,37 @@ export class ProfileView {
     readonly scope: Scope,
     /** A name for the profile in texts (its file name). */
     readonly name: string,
+    whole: Aggregation | undefined,
   ) {
     this.profile = agg.profile;
     this.version = this.profile.version;
     this.metric = this.profile.metrics[this.profile.metricIndex(agg.metric)];
     this.total = agg.total;
+    this.base = whole ? 'profile' : 'scope';
+    this.denominator = whole ? whole.total : agg.total;
     this.lineData = lineDataOf(this.profile);
     this.lines = agg.lineTotal.length;
     this.funcs = agg.funcTotal.length;
+    const label = scopeLabel(this.profile, scope);
     this.ctx = {
       metricLabel: this.metric.label,
       unit: this.metric.unit,
-      scopeTotal: agg.total,
-      scopeLabel: scopeLabel(this.profile, scope),
+      scopeTotal: this.denominator,
+      scopeLabel: whole ? `${label}, as a share of all threads` : label,
       profileName: name,
     };
   }
 
-  /** The view of a profile for a metric key and scope; throws when the profile has no such metric. */
-  static create(profile: Profile, metric: string, scope: Scope, name: string): ProfileView {
+  /**
+   * The view of a profile for a metric key and scope; throws when the profile has no such metric.
+   * With `base: 'profile'` and a narrowed scope, numbers count the scope's samples and percents are
+   * shares of the whole profile.
+   */
+  static create(profile: Profile, metric: string, scope: Scope, name: string, opts: ViewOptions = {}): ProfileView {
     if (profile.metricIndex(metric) < 0) throw new Error(`this profile has no metric '${metric}'`);
-    return new ProfileView(aggregate(profile, scope, metric), scope, name);
+    const narrowed = scope.pid !== undefined || scope.thread !== undefined;
+    const whole = opts.base === 'profile' && narrowed ? aggregate(profile, {}, metric) : undefined;
+    return new ProfileView(aggregate(profile, scope, metric), scope, name, whole);
   }
 
   get threads(): readonly number[] {
@@ -176,9 +201,26 @@ export class ProfileView {
     return out;
   }
 
-  /** Percent of the scope total. */
+  /** Percent of the denominator (the scope total, or the whole profile's; see `base`). */
+
   percent(value: number): number {
-    return percentOf(value, this.total);
+    return percentOf(value, this.denominator);
+  }
+
+  /**
+   * The context of numbers shown as shares of one function's total (the `function` percent base):
+   * its total is the denominator. Undefined for a function without a total.
+   */
+  functionContext(funcId: number): CostContext | undefined {
+    const total = this.functionCost(funcId).total;
+    if (total <= 0) return undefined;
+    return { ...this.ctx, scopeTotal: total, scopeLabel: `as a share of ${displayName(this.fn(funcId).name)} (${this.ctx.scopeLabel})` };
+  }
+
+  /** The id of a function by recorded file and name, -1 when this view has none. */
+  functionId(file: string, name: string): number {
+    const id = this.profile.functionId(file, name);
+    return id === undefined || id >= this.funcs ? -1 : id;
   }
 
   fn(funcId: number): FunctionRef {
@@ -322,6 +364,12 @@ export class ProfileView {
     if (funcId < 0 || funcId >= this.funcs) return [];
     const sites = this.callSites(funcId);
     return this.agg.functionCallers(funcId).map((c) => ({ ...c, site: sites.find((s) => s.funcId === c.funcId) }));
+  }
+
+  /** Calling functions with their values only (no call sites: cheaper than `callers`), hottest first. */
+  callingFunctions(funcId: number): Callee[] {
+    if (funcId < 0 || funcId >= this.funcs) return [];
+    return this.agg.functionCallers(funcId);
   }
 
   /** Functions called directly by a function's outermost occurrence, hottest first. */

@@ -3,6 +3,7 @@
  * callers; then one lens per caller that opens its call site.
  */
 import type { CodeLens } from 'vscode-languageserver-types';
+import { moduleCode, moduleLabel, onlyImports } from '../core/module-code';
 import { displayName, lensTitle } from '../core/present';
 import { Commands } from '../protocol';
 import type { AnnotatedDocument } from '../session/annotated-document';
@@ -25,24 +26,36 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
   for (const anchor of a.anchors()) {
     const { fn, line } = anchor;
     if (a.percent(fn.total) < a.settings.threshold) continue;
+    // A module's cost that is only its imports is not worth the first lens of the file (its import
+    // lines carry their hints); module code doing real work says what it is, not who imported it.
+    const mod = moduleCode(a.view, fn.funcId);
+    if (mod && onlyImports(mod)) continue;
     if (functions >= MAX_LENS_FUNCTIONS) break;
     const onLine = perLine.get(line) ?? 0;
     if (onLine >= MAX_PER_LINE) continue;
     perLine.set(line, onLine + 1);
     functions++;
+
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-    const callers = a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
+    const callers = mod ? [] : a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
     const named = callers.map((c) => ({ ...a.view.fn(c.funcId), value: c.value }));
     const note = anchor.how === 'hottest' ? 'shown at its hottest line' : undefined;
+    const mainCallee = a.mainCallee(
+      a.view.callees(fn.funcId).filter((c) => c.funcId !== fn.funcId),
+      fn.total,
+      50,
+    );
     out.push({
       range,
       command: {
-        title: lensTitle(a.view.ctx, fn, named, note),
+        title: lensTitle(a.view.ctx, fn, named, note, { what: mod && moduleLabel(mod), mainCallee }),
         command: Commands.showCallers,
         arguments: [a.doc.uri, { line, character: 0 }, { pick: true }],
         tooltip:
           anchor.how === 'hottest'
-            ? `No definition of ${displayName(fn.name)} was found in this file, so this lens sits on its hottest line.`
+            ? mod
+              ? 'Module code has no definition line, so this lens sits on its hottest line.'
+              : `No definition of ${displayName(fn.name)} was found in this file, so this lens sits on its hottest line.`
             : `${displayName(fn.name)}: ${a.view.ctx.metricLabel}, ${a.view.ctx.scopeLabel}`,
       },
     });

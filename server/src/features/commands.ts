@@ -12,7 +12,11 @@ import {
   Commands,
   type FlameGraphArgs,
   type FlameGraphResult,
+  type HotspotsOptions,
+
   type MetricSummary,
+  type PercentOfName,
+  type PercentOfSummary,
   type ProfileSummary,
   type ScopeArg,
   type ScopeSummary,
@@ -20,7 +24,10 @@ import {
 import type { ProfileSession } from '../session/profile-session';
 import type { ProfileEntry } from '../workspace/profile-store';
 import type { FlameGraphFeature } from './flame-graph';
+import { PERCENT_OF } from '../settings';
+
 import { sampleCount } from './status';
+import { hotspots } from './workspace-symbols';
 
 /** What commands need besides the session: the few things only the client can do. */
 export interface CommandHost {
@@ -183,6 +190,32 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       return result;
     }
 
+    case Commands.hotspots: {
+      const opts = (args[0] ?? {}) as HotspotsOptions;
+      if (typeof opts !== 'object' || opts === null) return null;
+      const query = typeof opts.query === 'string' ? opts.query : '';
+      const limit = typeof opts.limit === 'number' && Number.isInteger(opts.limit) && opts.limit > 0 ? opts.limit : undefined;
+      return hotspots(session, query, limit);
+    }
+
+    case Commands.setPercentOf: {
+      if (args[0] !== undefined && args[0] !== null && typeof args[0] !== 'string') return null;
+      let base = str(args[0]);
+      if (base === undefined) {
+        const labels = PERCENT_OF.map(percentOfLabel);
+        const pick = await host.ask('flamelens: percent of what?', labels);
+        base = PERCENT_OF[labels.indexOf(pick ?? '')];
+        if (base === undefined) return null;
+      }
+      if (!PERCENT_OF.includes(base as PercentOfName)) {
+        host.log(`setPercentOf: expected one of ${PERCENT_OF.join(', ')}, got ${JSON.stringify(base)}`);
+        return null;
+      }
+      const chosen = base as PercentOfName;
+      session.setPercentOf(chosen);
+      return { base: chosen, label: percentOfLabel(chosen) } satisfies PercentOfSummary;
+    }
+
     case Commands.openCallSite: {
       const uri = str(args[0]);
       const line = args[1];
@@ -218,6 +251,19 @@ function functionAt(session: ProfileSession, uri: string, line: number): { file:
   const executing = a.costAt(line)?.funcId;
   const anchor = all.find((x) => x.line === line) ?? all.find((x) => x.fn.funcId === executing);
   return anchor ? { file: a.view.fn(anchor.fn.funcId).file, name: anchor.fn.name } : undefined;
+}
+
+/** What a percent base is called in pickers. */
+export function percentOfLabel(base: PercentOfName): string {
+  switch (base) {
+    case 'profile':
+      return 'the whole profile (all threads and processes)';
+    case 'function':
+      return 'the function executing each line';
+    default:
+      return 'the selected scope (thread or process; all threads when none is picked)';
+  }
+
 }
 
 /** Callers of the function whose lens (or body) is at a line: the places the editor may open first, hottest first. */

@@ -4,6 +4,7 @@
  * hottest lines. Markdown, with every profile string escaped by core/present.
  */
 import type { Hover, Position } from 'vscode-languageserver-types';
+import { moduleCode, moduleRole } from '../core/module-code';
 import { type CalleeLine, functionHover, lineHover, type Staleness } from '../core/present';
 import type { Callee, LineCost } from '../core/view';
 import type { AnnotatedDocument, DocumentAnchor } from '../session/annotated-document';
@@ -40,16 +41,18 @@ function named(a: AnnotatedDocument, entries: readonly Callee[]): CalleeLine[] {
 }
 
 function lineText(a: AnnotatedDocument, line: number, cost: LineCost, stale?: Staleness): string {
+  const callees = a.view.lineCallees(cost.lineIds);
   return lineHover({
-    ctx: a.view.ctx,
+    ctx: a.lineContext(cost),
     file: a.displayPath(a.doc.path ?? a.doc.uri),
     line,
     functionName: cost.funcId >= 0 ? a.view.fn(cost.funcId).name : undefined,
     figures: cost,
-    callees: named(a, a.view.lineCallees(cost.lineIds)),
+    callees: named(a, callees),
     threads: a.view.lineThreads(cost.lineIds),
     stale,
     ownOnly: a.costs.lineData === 'own',
+    call: cost.own === 0 ? a.mainCallee(callees, cost.total, 0) : undefined,
   });
 }
 
@@ -65,15 +68,22 @@ function functionText(a: AnnotatedDocument, anchor: DocumentAnchor, stale?: Stal
     .sort((x, y) => y.cost.total - x.cost.total)
     .slice(0, MAX_ITEMS)
     .map((x) => ({ line: x.line + 1, own: x.cost.own, total: x.cost.total }));
+  const mod = moduleCode(a.view, fn.funcId);
   return functionHover({
     ctx: a.view.ctx,
     name: fn.name,
+    what: mod ? `module code${moduleRole(mod) ? ` (${moduleRole(mod)})` : ''}` : undefined,
     file: a.displayPath(a.doc.path ?? a.doc.uri),
     figures: fn,
     callers,
     callees: named(a, a.view.callees(fn.funcId)),
     hotLines,
-    note: anchor.how === 'hottest' ? 'No definition of this function was found in the file: its lens sits on its hottest line.' : undefined,
+    note:
+      anchor.how !== 'hottest'
+        ? undefined
+        : mod
+          ? 'Module code has no definition line: its lens sits on its hottest line.'
+          : 'No definition of this function was found in the file: its lens sits on its hottest line.',
     stale,
     ownOnly: a.costs.lineData === 'own',
   });

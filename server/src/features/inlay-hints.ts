@@ -11,11 +11,14 @@ export function inlayHints(a: AnnotatedDocument, range: Range): InlayHint[] {
     const shown = mode === 'own' ? cost.own : cost.total;
     if (shown <= 0 || a.percent(shown) < a.settings.threshold) continue;
     if (line < range.start.line || line > range.end.line) continue;
+    // the threshold above compares shares of the scope; the label may be a share of the line's function
+    const ctx = a.lineContext(cost);
+    const call = mode === 'both' && cost.own === 0 ? a.mainCallee(a.view.lineCallees(cost.lineIds), cost.total, 0) : undefined;
     out.push({
       position: { line, character: a.lineLength(line) },
-      label: hintLabel(a.view.ctx, cost, mode),
+      label: hintLabel(ctx, cost, mode, call),
       paddingLeft: true,
-      tooltip: hintTooltip(a.view.ctx, cost),
+      tooltip: hintTooltip(ctx, cost),
     });
   }
   return out.sort((x, y) => x.position.line - y.position.line);

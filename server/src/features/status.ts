@@ -1,5 +1,5 @@
 /** `flamelens/status`: what a status item shows about the active profile. */
-import type { StatusParams } from '../protocol';
+import type { PercentOfName, StatusParams } from '../protocol';
 import type { ProfileEntry } from '../workspace/profile-store';
 import type { ProfileView } from '../core/view';
 
@@ -9,7 +9,13 @@ export function sampleCount(e: ProfileEntry): number {
   return p.metricIndex('samples') >= 0 ? p.metricSum('samples') : p.nodeCount;
 }
 
-export function status(entry: ProfileEntry | undefined, view: ProfileView | undefined, enabled: boolean, waiting?: ProfileEntry): StatusParams {
+export function status(
+  entry: ProfileEntry | undefined,
+  view: ProfileView | undefined,
+  enabled: boolean,
+  waiting?: ProfileEntry,
+  percentOf?: PercentOfName,
+): StatusParams {
   const wait = waiting ? { waiting: waiting.path } : {};
   if (!entry) return { profile: null, loading: false, enabled, ...wait };
   return {
@@ -24,5 +30,6 @@ export function status(entry: ProfileEntry | undefined, view: ProfileView | unde
     enabled,
     ...(entry.problem ? { problem: entry.problem } : {}),
     ...wait,
+    ...(percentOf ? { percentOf } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { type Anchor, placeFunctions } from '../core/anchors';
 import type { Definition } from '../core/definitions';
 import type { FileCosts, FunctionCost, LineCost, ProfileView } from '../core/view';
 import type { Settings } from '../settings';
-import { baseName } from '../core/present';
+import { baseName, type CostContext, nameFrom } from '../core/present';
 import { type OpenDocument, uriToPath } from '../workspace/documents';
 import type { ProfileEntry } from '../workspace/profile-store';
 
@@ -79,6 +79,32 @@ export class AnnotatedDocument {
 
   percent(value: number): number {
     return this.view.percent(value);
+  }
+
+  /**
+   * The context a line's numbers are shown in: the view's (shares of the scope or the whole
+   * profile), or, with `percentOf: "function"`, shares of the function executing the line.
+   */
+  lineContext(cost: LineCost): CostContext {
+    if (this.settings.percentOf !== 'function' || cost.funcId < 0) return this.view.ctx;
+    return this.view.functionContext(cost.funcId) ?? this.view.ctx;
+  }
+
+  /** A function's name as this file's reader says it: bare when it is defined here, `inspect.stack` otherwise. */
+  nameOf(funcId: number): string {
+    const fn = this.view.fn(funcId);
+    return nameFrom(fn.name, fn.file, this.costs.recorded.includes(fn.file) ? fn.file : undefined);
+  }
+
+  /**
+   * The code function that most of `whole` goes to among `callees`, with its share of `whole`
+   * (percent), when it takes at least `atLeast` percent of it.
+   */
+  mainCallee(callees: readonly { funcId: number; value: number }[], whole: number, atLeast: number): { name: string; share: number } | undefined {
+    const top = callees.find((c) => this.view.isCode(c.funcId));
+    if (!top || whole <= 0) return undefined;
+    const share = (top.value / whole) * 100;
+    return share >= atLeast ? { name: this.nameOf(top.funcId), share } : undefined;
   }
 
   /** Where each function with data begins in the current text, hottest function first. */

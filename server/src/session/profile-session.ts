@@ -18,7 +18,7 @@ import type { Scope } from '../core/model';
 import { isPythonSourceRoot } from '../core/source-roots';
 import { ProfileView } from '../core/view';
 import type { ProgressReporter } from '../lsp-client';
-import type { LogLevel, Settings } from '../settings';
+import type { LogLevel, PercentOf, Settings } from '../settings';
 import { defaultSettings } from '../settings';
 import { Documents, type OpenDocument } from '../workspace/documents';
 import { hasSamples, type ProfileEntry } from '../workspace/profile-store';
@@ -59,9 +59,10 @@ export class ProfileSession {
   private userMetric: string | undefined;
   private chosenScope: { path: string; scope: Scope } | undefined;
   private enabledOverride: boolean | undefined;
+  private userPercentOf: PercentOf | undefined;
   // derived
   private readonly views = new Map<string, ViewSlot>();
-  private readonly mapped = new Map<string, { key: string; map: Map<string, string[]> }>();
+  private readonly mapped = new Map<string, { key: string; map: Map<string, string[]>; reverse: Map<string, string> }>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
 
@@ -201,7 +202,8 @@ export class ProfileSession {
     if (!e?.profile || !hasSamples(e)) return undefined;
     const metric = this.metricFor(e)!;
     const scope = this.scopeFor(e);
-    const run = `${e.generation}\u0000${metric}\u0000${scope.pid ?? ''}\u0000${scope.thread ?? ''}`;
+    const base = this.percentOf() === 'profile' ? 'profile' : 'scope';
+    const run = `${e.generation}\u0000${metric}\u0000${scope.pid ?? ''}\u0000${scope.thread ?? ''}\u0000${base}`;
     const key = `${run}\u0000${e.profile.version}`;
     const slot = this.views.get(e.path);
     if (slot?.key === key) return slot.view;
@@ -214,28 +216,48 @@ export class ProfileSession {
       }
     }
     const t0 = Date.now();
-    const view = ProfileView.create(e.profile, metric, scope, nodePath.basename(e.path));
+    const view = ProfileView.create(e.profile, metric, scope, nodePath.basename(e.path), { base });
     const builtAt = Date.now();
     this.views.set(e.path, { key, run, view, builtAt, buildMs: builtAt - t0 });
     return view;
+  }
+
+  /** Local file -> the recorded paths of a profile that map to it (resolved once per profile, file set and resolver). */
+  localFiles(e: ProfileEntry): ReadonlyMap<string, string[]> {
+    const p = e.profile;
+    if (!p) return new Map();
+    const key = `${e.generation}\u0000${p.functionCount}\u0000${this.workspace.resolverGen}`;
+    let hit = this.mapped.get(e.path);
+    if (hit?.key !== key) {
+      const confirm = (rec: string, local: string) => confirmedByDefinitions(p, rec, this.definitions.definitions(local));
+      const map = this.workspace.mapFiles(p.sourceFiles(), nodePath.dirname(e.path), confirm);
+      const reverse = new Map<string, string>();
+      for (const [local, recs] of map) for (const r of recs) reverse.set(r, local);
+      hit = { key, map, reverse };
+      this.mapped.set(e.path, hit);
+      this.workspace.flushNotes();
+    }
+    return hit.map;
   }
 
   /** Recorded paths of a profile that map to a local file. */
   recordedFor(e: ProfileEntry, localPath: string): string[] {
     const p = e.profile;
     if (!p) return [];
-    const key = `${e.generation}\u0000${p.functionCount}\u0000${this.workspace.resolverGen}`;
-    let hit = this.mapped.get(e.path);
-    if (hit?.key !== key) {
-      const confirm = (rec: string, local: string) => confirmedByDefinitions(p, rec, this.definitions.definitions(local));
-      hit = { key, map: this.workspace.mapFiles(p.sourceFiles(), nodePath.dirname(e.path), confirm) };
-      this.mapped.set(e.path, hit);
-      this.workspace.flushNotes();
-    }
-    const local = hit.map.get(localPath);
+    const local = this.localFiles(e).get(localPath);
     if (local) return local;
     // A file outside the workspace that the user opened matches by its exact absolute path.
     return this.documents.all().some((d) => d.path === localPath) && p.sourceFiles().includes(localPath) ? [localPath] : [];
+  }
+
+  /**
+   * The local file a recorded path of a profile stands for, when the server may read it (see
+   * `mayRead`); undefined for synthetic frames, unknown files and anything outside the policy.
+   */
+  localFor(e: ProfileEntry, recorded: string): string | undefined {
+    this.localFiles(e);
+    const local = this.mapped.get(e.path)?.reverse.get(recorded) ?? (this.documents.all().some((d) => d.path === recorded) ? recorded : undefined);
+    return local !== undefined && this.mayRead(local) ? local : undefined;
   }
 
   // ---- documents
@@ -260,7 +282,7 @@ export class ProfileSession {
     const costs = view.fileCosts(this.recordedFor(e, doc.path));
     if (!costs) return undefined;
     const profileDir = nodePath.dirname(e.path);
-    return new AnnotatedDocument(doc, e, view, costs, this.settingsNow, {
+    return new AnnotatedDocument(doc, e, view, costs, this.effectiveSettings(), {
       locate: (file, line) => this.locate(file, line, profileDir),
       definitions: (d) => this.definitions.definitions(d.path ?? d.uri, d.languageId),
       displayPath: (p) => this.displayPath(p),
@@ -295,19 +317,34 @@ export class ProfileSession {
     return out;
   }
 
-  /** Whether a recorded path maps to a file in a workspace folder (the user's own code). */
-  inWorkspace(e: ProfileEntry, recorded: string): boolean {
+  /** Whether a profile's recorded path maps to a file in a workspace folder (the user's own code). */
+  recordedInWorkspace(e: ProfileEntry, recorded: string): boolean {
     if (!recorded) return false;
     const local = this.workspace.resolver.resolve(recorded, nodePath.dirname(e.path))?.local;
-    return !!local && this.folders.some((f) => local === f || local.startsWith(f.endsWith(nodePath.sep) ? f : f + nodePath.sep));
+    return !!local && this.inWorkspace(local);
   }
 
   /** Files a profile may make the server read or open: workspace folders, open documents, the language's source roots. */
   mayRead(path: string): boolean {
     const p = nodePath.resolve(path);
-    if (this.folders.some((f) => p === f || p.startsWith(f.endsWith(nodePath.sep) ? f : f + nodePath.sep))) return true;
+    if (this.inWorkspace(p)) return true;
     if (this.documents.all().some((d) => d.path === p)) return true;
     return isPythonSourceRoot(p);
+  }
+
+  /** Inside one of the workspace folders: the user's own code, as far as the server can tell. */
+  inWorkspace(path: string): boolean {
+    const p = nodePath.resolve(path);
+    return this.folders.some((f) => p === f || p.startsWith(f.endsWith(nodePath.sep) ? f : f + nodePath.sep));
+  }
+
+  /** The current text of a file the server may read (an open document's, else the disk's); undefined otherwise. */
+  sourceOf(path: string): string | undefined {
+    try {
+      return this.sourceText(path)?.text();
+    } catch {
+      return undefined;
+    }
   }
 
   private sourceText(path: string): SourceText | undefined {
@@ -350,6 +387,22 @@ export class ProfileSession {
     const e = this.active();
     this.chosenScope = e ? { path: e.path, scope } : undefined;
     this.scheduleRefresh(true);
+  }
+
+  /** What percents are shares of: the user's pick for the session, else the setting. */
+  percentOf(): PercentOf {
+    return this.userPercentOf ?? this.settingsNow.percentOf;
+  }
+
+  setPercentOf(base: PercentOf): void {
+    this.userPercentOf = base;
+    this.scheduleRefresh(true);
+  }
+
+  /** The settings with the session's overrides applied (what features read). */
+  effectiveSettings(): Settings {
+    const base = this.percentOf();
+    return base === this.settingsNow.percentOf ? this.settingsNow : { ...this.settingsNow, percentOf: base };
   }
 
   setEnabled(on: boolean): void {
