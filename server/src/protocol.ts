@@ -26,6 +26,13 @@ export const Commands = {
   showCallers: 'flamelens.showCallers',
   /** (uri: string, line: number) -> boolean: opens a call site with window/showDocument (used by caller lenses). */
   openCallSite: 'flamelens.openCallSite',
+  /**
+   * (baseline?: string | null) -> BaselineSummary | null: the profile to compare with: a path (absolute,
+   * or relative to the workspace folder) or file uri, "previous" (the previous profile of the same
+   * kind) or "none" (null means "none"). Without an argument the server asks the user with
+   * window/showMessageRequest. Wins over the `flamelens.baseline` setting until that changes.
+   */
+  selectBaseline: 'flamelens.selectBaseline',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -64,6 +71,19 @@ export interface ScopeSummary extends ScopeArg {
   active: boolean;
 }
 
+export interface BaselineSummary {
+  /** What was asked: "none", "previous" or a path. */
+  choice: string;
+  /** The baseline profile's path, when one is resolved. */
+  path: string | null;
+  /** Still being read. */
+  loading: boolean;
+  /** What is compared with what (as in StatusParams.comparison). */
+  comparison?: string;
+  /** Why nothing is compared (unreadable, another metric, no previous profile); no changes are shown then. */
+  problem?: string;
+}
+
 export interface CallerItem {
   /** Caller function name. */
   name: string;
@@ -100,6 +120,12 @@ export interface LineHeat {
   heat: number;
   /** Line total in percent of the scope's total. */
   percent: number;
+  /**
+   * Only with a baseline set, on lines whose change is flagged (significant and above the
+   * minimum effect): more of the metric than in the baseline (`regression`) or less
+   * (`improvement`). A line whose cost is gone is listed with heat 0 and this field.
+   */
+  change?: 'regression' | 'improvement';
 }
 
 /** `flamelens/status` (server -> client notification): what a status item shows. */
@@ -121,4 +147,12 @@ export interface StatusParams {
   problem?: string;
   /** A newer profile that has no samples yet (a recording that just started); it becomes active with its first samples. */
   waiting?: string;
+  /** The baseline profile the active one is compared with (a path); absent when no baseline is set. */
+  baseline?: string;
+  /** What is compared with what, one line: "after.austin vs before.austin: CPU time, as recorded; ...". */
+  comparison?: string;
+  /** A baseline is set but nothing is compared, and why (unreadable, another metric, ...): no changes are shown. */
+  baselineProblem?: string;
+  /** The baseline is still being read. */
+  baselineLoading?: boolean;
 }

@@ -162,6 +162,7 @@ export class FlamelensServer implements CommandHost {
       entry?.problem,
       s.waiting()?.path,
       JSON.stringify(s.settings),
+      s.baseline.stateKey(entry),
     ].join('\u0000');
     if (key === this.sentKey) return;
     this.sentKey = key;
@@ -169,7 +170,10 @@ export class FlamelensServer implements CommandHost {
     if (this.features.inlayHintRefresh) this.client.inlayHintRefresh().catch(fail('workspace/inlayHint/refresh'));
     if (this.features.codeLensRefresh) this.client.codeLensRefresh().catch(fail('workspace/codeLens/refresh'));
     for (const d of s.documents.all()) this.sendLineHeat(d);
-    if (this.features.status) this.client.status(status(entry, view, s.enabled(), s.waiting()));
+    if (this.features.status) {
+      const baseline = this.safe('cannot compare with the baseline', () => s.baseline.state(entry, view));
+      this.client.status(status(entry, view, s.enabled(), s.waiting(), baseline));
+    }
   }
 
   private safe<T>(what: string, fn: () => T): T | undefined {

@@ -5,6 +5,7 @@
  */
 import { knownExtensions } from './core/readers/index';
 import { globToRegExp } from './core/glob';
+import type { CompareMode } from './core/diff';
 
 export type HintMode = 'total' | 'own' | 'both' | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -31,6 +32,17 @@ export interface Settings {
   readonly logLevel: LogLevel;
   /** Most workspace files indexed for path matching. */
   readonly maxWorkspaceFiles: number;
+  /**
+   * The profile to compare with: a path (relative to the workspace folder, or absolute), or
+   * "previous" (the previous profile of the same kind); null: no comparison.
+   */
+  readonly baseline: string | null;
+  /** How runs are compared: the metric as recorded, normalised per sample, or shares in points. */
+  readonly diffCompare: CompareMode;
+  /** Smallest change shown inline, in percent of the baseline value. */
+  readonly diffMinEffect: number;
+  /** Smallest change shown inline, in percent of the baseline run's total. */
+  readonly diffMinShare: number;
 }
 
 export function defaultProfileGlobs(): string[] {
@@ -49,11 +61,16 @@ export function defaultSettings(): Settings {
     metric: null,
     logLevel: 'info',
     maxWorkspaceFiles: 50000,
+    baseline: null,
+    diffCompare: 'value',
+    diffMinEffect: 5,
+    diffMinShare: 0.1,
   };
 }
 
 const HINT_MODES: readonly HintMode[] = ['total', 'own', 'both', 'off'];
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const COMPARE_MODES: readonly CompareMode[] = ['value', 'perSample', 'share'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -126,6 +143,24 @@ export function parseSettings(raw: unknown, warn: (message: string) => void = ()
     if (typeof r.maxWorkspaceFiles === 'number' && Number.isInteger(r.maxWorkspaceFiles) && r.maxWorkspaceFiles >= 0) {
       out.maxWorkspaceFiles = r.maxWorkspaceFiles;
     } else bad('maxWorkspaceFiles', 'expected a non-negative integer');
+  }
+  if (r.baseline !== undefined) {
+    if (r.baseline === null || (typeof r.baseline === 'string' && (r.baseline.trim() === '' || r.baseline.trim() === 'none'))) out.baseline = null;
+    else if (typeof r.baseline === 'string' && !r.baseline.includes('\0')) out.baseline = r.baseline.trim();
+    else bad('baseline', 'expected a profile path, "previous" or null');
+  }
+  if (r.diffCompare !== undefined) {
+    if (COMPARE_MODES.includes(r.diffCompare as CompareMode)) out.diffCompare = r.diffCompare as CompareMode;
+    else bad('diffCompare', `expected one of ${COMPARE_MODES.join(', ')}`);
+  }
+  if (r.diffMinEffect !== undefined) {
+    if (typeof r.diffMinEffect === 'number' && Number.isFinite(r.diffMinEffect) && r.diffMinEffect >= 0) out.diffMinEffect = r.diffMinEffect;
+    else bad('diffMinEffect', 'expected a non-negative percentage of the baseline value');
+  }
+  if (r.diffMinShare !== undefined) {
+    if (typeof r.diffMinShare === 'number' && Number.isFinite(r.diffMinShare) && r.diffMinShare >= 0 && r.diffMinShare <= 100) {
+      out.diffMinShare = r.diffMinShare;
+    } else bad('diffMinShare', 'expected a percentage of the baseline total between 0 and 100');
   }
   return out;
 }

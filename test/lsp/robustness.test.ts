@@ -179,6 +179,7 @@ describe('capabilities', () => {
             "flamelens.toggle",
             "flamelens.showCallers",
             "flamelens.openCallSite",
+            "flamelens.selectBaseline",
           ],
         },
         "hoverProvider": true,

@@ -27,6 +27,10 @@ describe('parseSettings', () => {
         logLevel: 'debug',
         maxWorkspaceFiles: 10,
         enabled: false,
+        baseline: ' runs/before.austin ',
+        diffCompare: 'perSample',
+        diffMinEffect: 10,
+        diffMinShare: 0,
       },
     });
     expect(s).toEqual({
@@ -40,7 +44,15 @@ describe('parseSettings', () => {
       metric: 'wall',
       logLevel: 'debug',
       maxWorkspaceFiles: 10,
+      baseline: 'runs/before.austin',
+      diffCompare: 'perSample',
+      diffMinEffect: 10,
+      diffMinShare: 0,
     });
+    // "none" and an empty string both mean no baseline
+    expect(parseSettings({ baseline: 'none' }).baseline).toBeNull();
+    expect(parseSettings({ baseline: '' }).baseline).toBeNull();
+    expect(parseSettings({ baseline: 'previous' }).baseline).toBe('previous');
   });
 
   it('logs each bad value and keeps its default', () => {
@@ -57,11 +69,15 @@ describe('parseSettings', () => {
         enabled: 'yes',
         lenses: null,
         metric: {},
+        baseline: 3,
+        diffCompare: 'shares',
+        diffMinEffect: -5,
+        diffMinShare: 200,
       },
       (w) => warnings.push(w),
     );
     expect(s).toEqual(defaultSettings());
-    expect(warnings).toHaveLength(10);
+    expect(warnings).toHaveLength(14);
     expect(warnings.join('\n')).toContain('flamelens.profiles: invalid glob "**/*.{austin"');
     expect(parseSettings('nonsense', (w) => warnings.push(w))).toEqual(defaultSettings());
     expect(warnings.at(-1)).toMatch(/expected an object/);

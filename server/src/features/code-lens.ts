@@ -6,6 +6,7 @@ import type { CodeLens } from 'vscode-languageserver-types';
 import { displayName, lensTitle } from '../core/present';
 import { Commands } from '../protocol';
 import type { AnnotatedDocument } from '../session/annotated-document';
+import { lensNote } from './diff-notes';
 
 const MAX_CALLERS = 3;
 
@@ -14,7 +15,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
   const out: CodeLens[] = [];
   for (const anchor of a.anchors()) {
     const { fn, line } = anchor;
-    if (a.percent(fn.total) < a.settings.threshold) continue;
+    if (a.percent(fn.total) < a.settings.threshold && !lensNote(a, fn)) continue;
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
     const callers = a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
     const named = callers.map((c) => ({ ...a.view.fn(c.funcId), value: c.value }));
@@ -22,7 +23,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
     out.push({
       range,
       command: {
-        title: lensTitle(a.view.ctx, fn, named, note),
+        title: lensTitle(a.view.ctx, fn, named, note) + lensNote(a, fn),
         command: Commands.showCallers,
         arguments: [a.doc.uri, { line, character: 0 }, { pick: true }],
         tooltip:

@@ -2,6 +2,7 @@
 import type { InlayHint, Range } from 'vscode-languageserver-types';
 import { hintLabel, hintTooltip } from '../core/present';
 import type { AnnotatedDocument } from '../session/annotated-document';
+import { diffOnlyHints, hintNote, hintTooltipNote } from './diff-notes';
 
 export function inlayHints(a: AnnotatedDocument, range: Range): InlayHint[] {
   const mode = a.costs.lineData === 'own' && a.settings.hints !== 'off' ? 'own' : a.settings.hints;
@@ -13,10 +14,11 @@ export function inlayHints(a: AnnotatedDocument, range: Range): InlayHint[] {
     if (line < range.start.line || line > range.end.line) continue;
     out.push({
       position: { line, character: a.lineLength(line) },
-      label: hintLabel(a.view.ctx, cost, mode),
+      label: hintLabel(a.view.ctx, cost, mode) + hintNote(a, line),
       paddingLeft: true,
-      tooltip: hintTooltip(a.view.ctx, cost),
+      tooltip: hintTooltip(a.view.ctx, cost) + hintTooltipNote(a, line),
     });
   }
+  out.push(...diffOnlyHints(a, range, new Set(out.map((h) => h.position.line))));
   return out.sort((x, y) => x.position.line - y.position.line);
 }

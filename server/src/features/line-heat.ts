@@ -2,6 +2,7 @@
 import type { LineHeat, LineHeatParams } from '../protocol';
 import type { AnnotatedDocument } from '../session/annotated-document';
 import type { OpenDocument } from '../workspace/documents';
+import { heatChanges } from './diff-notes';
 
 /** Lines at or above the threshold, in current coordinates; no lines when annotations are off. */
 export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined): LineHeatParams {
@@ -17,6 +18,7 @@ export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined): L
       lines.push({ line, heat: max > 0 ? Math.min(1, cost.total / max) : 0, percent: Math.round(percent * 100) / 100 });
     }
     lines.sort((x, y) => x.line - y.line);
+    return { uri: doc.uri, version: doc.text.version, lines: heatChanges(a, lines) };
   }
   return { uri: doc.uri, version: doc.text.version, lines };
 }

@@ -2,6 +2,7 @@
 import type { StatusParams } from '../protocol';
 import type { ProfileEntry } from '../workspace/profile-store';
 import type { ProfileView } from '../core/view';
+import type { BaselineState } from '../session/baseline';
 
 export function sampleCount(e: ProfileEntry): number {
   const p = e.profile;
@@ -9,9 +10,26 @@ export function sampleCount(e: ProfileEntry): number {
   return p.metricIndex('samples') >= 0 ? p.metricSum('samples') : p.nodeCount;
 }
 
-export function status(entry: ProfileEntry | undefined, view: ProfileView | undefined, enabled: boolean, waiting?: ProfileEntry): StatusParams {
+/** The status fields about the baseline (none when no baseline is set). */
+function baselineFields(b: BaselineState | undefined): Partial<StatusParams> {
+  if (!b) return {};
+  return {
+    ...(b.path ? { baseline: b.path } : {}),
+    ...(b.comparison ? { comparison: b.comparison } : {}),
+    ...(b.problem ? { baselineProblem: b.problem } : {}),
+    ...(b.loading ? { baselineLoading: true } : {}),
+  };
+}
+
+export function status(
+  entry: ProfileEntry | undefined,
+  view: ProfileView | undefined,
+  enabled: boolean,
+  waiting?: ProfileEntry,
+  baseline?: BaselineState,
+): StatusParams {
   const wait = waiting ? { waiting: waiting.path } : {};
-  if (!entry) return { profile: null, loading: false, enabled, ...wait };
+  if (!entry) return { profile: null, loading: false, enabled, ...wait, ...baselineFields(baseline) };
   return {
     profile: entry.path,
     format: entry.format,
@@ -24,5 +42,6 @@ export function status(entry: ProfileEntry | undefined, view: ProfileView | unde
     enabled,
     ...(entry.problem ? { problem: entry.problem } : {}),
     ...wait,
+    ...baselineFields(baseline),
   };
 }

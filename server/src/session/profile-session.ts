@@ -24,6 +24,8 @@ import { Documents, type OpenDocument } from '../workspace/documents';
 import { hasSamples, type ProfileEntry } from '../workspace/profile-store';
 import { ProfileWorkspace } from '../workspace/profile-workspace';
 import { AnnotatedDocument, type Location } from './annotated-document';
+import { BaselineSlot } from './baseline';
+import { DocumentDiff } from './document-diff';
 
 export interface SessionHost {
   log(level: LogLevel, message: string): void;
@@ -51,6 +53,8 @@ export class ProfileSession {
   readonly documents = new Documents();
   readonly workspace: ProfileWorkspace;
   readonly definitions: DefinitionIndex;
+  /** The profile the shown one is compared with (session/baseline.ts). */
+  readonly baseline: BaselineSlot;
   private settingsNow: Settings = defaultSettings();
   private started = false;
   private disposed = false;
@@ -61,7 +65,7 @@ export class ProfileSession {
   private enabledOverride: boolean | undefined;
   // derived
   private readonly views = new Map<string, ViewSlot>();
-  private readonly mapped = new Map<string, { key: string; map: Map<string, string[]> }>();
+  private readonly mapped = new Map<string, { key: string; map: Map<string, string[]>; inverse?: Map<string, string> }>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
 
@@ -85,6 +89,18 @@ export class ProfileSession {
       },
     });
     this.definitions = new DefinitionIndex((path) => this.sourceText(path));
+    this.baseline = new BaselineSlot({
+      log: (level, message) => host.log(level, message),
+      showError: (message) => host.showError(message),
+      progress: (title) => host.progress(title),
+      settings: () => this.settingsNow,
+      folders: () => this.folders,
+      profiles: () => this.profiles(),
+      workspaceEntry: (path) => this.workspace.store.entries.get(path),
+      loadWorkspaceEntry: (e) => this.workspace.store.load(e),
+      localFor: (e, recorded) => this.localFor(e, recorded),
+      changed: (now) => this.scheduleRefresh(now),
+    });
   }
 
   // ---- lifecycle and settings
@@ -113,6 +129,7 @@ export class ProfileSession {
     const prev = this.settingsNow;
     if (JSON.stringify(prev) === JSON.stringify(next)) return;
     this.settingsNow = next;
+    this.baseline.settingsChanged(prev, next);
     if (JSON.stringify(prev.pathMappings) !== JSON.stringify(next.pathMappings)) this.workspace.setMappings(next.pathMappings);
     const rewatch = JSON.stringify(prev.profiles) !== JSON.stringify(next.profiles) || prev.maxWorkspaceFiles !== next.maxWorkspaceFiles;
     if (rewatch && this.started) this.workspace.start();
@@ -122,6 +139,7 @@ export class ProfileSession {
   async dispose(): Promise<void> {
     this.disposed = true;
     clearTimeout(this.refreshTimer);
+    this.baseline.dispose();
     await this.workspace.dispose();
   }
 
@@ -216,10 +234,10 @@ export class ProfileSession {
     return view;
   }
 
-  /** Recorded paths of a profile that map to a local file. */
-  recordedFor(e: ProfileEntry, localPath: string): string[] {
+  /** Local file -> the recorded paths of a profile that map to it (computed once per run and resolver state). */
+  private mapping(e: ProfileEntry): { key: string; map: Map<string, string[]>; inverse?: Map<string, string> } | undefined {
     const p = e.profile;
-    if (!p) return [];
+    if (!p) return undefined;
     const key = `${e.generation}\u0000${p.functionCount}\u0000${this.workspace.resolverGen}`;
     let hit = this.mapped.get(e.path);
     if (hit?.key !== key) {
@@ -228,6 +246,25 @@ export class ProfileSession {
       this.mapped.set(e.path, hit);
       this.workspace.flushNotes();
     }
+    return hit;
+  }
+
+  /** The local file a recorded path of a profile maps to, if any. */
+  localFor(e: ProfileEntry, recorded: string): string | undefined {
+    const hit = this.mapping(e);
+    if (!hit) return undefined;
+    if (!hit.inverse) {
+      hit.inverse = new Map();
+      for (const [local, recs] of hit.map) for (const r of recs) hit.inverse.set(r, local);
+    }
+    return hit.inverse.get(recorded);
+  }
+
+  /** Recorded paths of a profile that map to a local file. */
+  recordedFor(e: ProfileEntry, localPath: string): string[] {
+    const p = e.profile;
+    const hit = this.mapping(e);
+    if (!p || !hit) return [];
     const local = hit.map.get(localPath);
     if (local) return local;
     // A file outside the workspace that the user opened matches by its exact absolute path.
@@ -256,11 +293,34 @@ export class ProfileSession {
     const costs = view.fileCosts(this.recordedFor(e, doc.path));
     if (!costs) return undefined;
     const profileDir = nodePath.dirname(e.path);
-    return new AnnotatedDocument(doc, e, view, costs, this.settingsNow, {
+    const a = new AnnotatedDocument(doc, e, view, costs, this.settingsNow, {
       locate: (file, line) => this.locate(file, line, profileDir),
       definitions: (d) => this.definitions.definitions(d.path ?? d.uri, d.languageId),
       displayPath: (p) => this.displayPath(p),
     });
+    a.diff = this.documentDiff(a);
+    return a;
+  }
+
+  /** The document's comparison with the baseline, when one is set and can be compared. */
+  private documentDiff(a: AnnotatedDocument): DocumentDiff | undefined {
+    const diff = this.baseline.compare(a.entry, a.view);
+    if (diff === undefined || diff === 'loading' || 'refused' in diff) return undefined;
+    const base = this.baseline.resolve(a.entry).entry!;
+    const docPath = a.doc.path!;
+    const baseRecorded = base === a.entry ? [...a.costs.recorded] : this.recordedFor(base, docPath);
+    const definitions = () => this.definitions.definitions(docPath, a.doc.languageId);
+    return new DocumentDiff(
+      diff,
+      a,
+      (defs) => this.baseline.fileLines(diff, a.doc.uri, a.doc.revision, baseRecorded, a.costs.recorded, defs),
+      definitions,
+    );
+  }
+
+  /** Chooses the baseline: a path, "previous" or "none" (until the setting changes). */
+  async selectBaseline(spec: string): Promise<void> {
+    await this.baseline.choose(spec, this.active());
   }
 
   /** A recorded place as a location the editor may open: a file the server may read, never any path a profile names. */
