@@ -4,7 +4,7 @@
  */
 import { type Change, formatDelta, formatPercentChange, type ProfileDiff, Z_MIN } from './diff';
 import { formatValue } from './format';
-import { baseName, displayName, escapeMarkdown, inert, inlineCode } from './present';
+import { displayName, escapeMarkdown, inert, inlineCode } from './present';
 
 /** A value in the diff's unit: `2.76 s`, or `22.2 %` for shares. */
 function value(v: number, d: ProfileDiff): string {
@@ -40,8 +40,11 @@ function how(d: ProfileDiff): string {
 
 /** A function as a diff names it: Python's module-qualified name (`inspect.stack`), else its name. */
 export function diffFunctionName(name: string, file: string): string {
-  const m = /^(.+)\.pyw?$/.exec(baseName(file));
-  return m && m[1] !== '__init__' && !name.startsWith('<') ? `${m[1]}.${displayName(name)}` : displayName(name);
+  const parts = file.split(/[\\/]/);
+  const m = /^(.+)\.pyw?$/.exec(parts[parts.length - 1] ?? '');
+  // a package's __init__.py is the package: re/__init__.py:compile is re.compile
+  const module = m?.[1] === '__init__' ? parts[parts.length - 2] : m?.[1];
+  return module && !name.startsWith('<') ? `${inert(module)}.${displayName(name)}` : displayName(name);
 }
 
 /** How the runs were compared, in markdown, when the reader must know (totals that differ, normalisation). */

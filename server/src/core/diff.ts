@@ -16,6 +16,7 @@
 import { enclosingDefinition, findDefinition, type Definition } from './definitions';
 import type { FrameKind, MetricDef, Profile, Unit } from './model';
 import { formatValue, percentOf } from './format';
+import { commonSuffixSegments, segments } from './paths';
 import { inert } from './present';
 import type { FileCosts, LineCost } from './view';
 import { ProfileView } from './view';
@@ -71,7 +72,7 @@ export interface FunctionChange extends Change {
 }
 
 /** How the shift of a function's lines from the baseline to the current source was found. */
-export type ShiftHow = 'format' | 'calls' | 'body' | 'neighbours';
+export type ShiftHow = 'format' | 'calls' | 'shape' | 'body' | 'neighbours';
 
 export interface FunctionShift {
   /** current line = baseline line + shift; undefined when it cannot be told without guessing. */
@@ -430,7 +431,8 @@ export class ProfileDiff {
    * it belongs to: current line = baseline line + that function's shift. The shift comes from,
    * in order: the definition lines both runs record (pprof, .cpuprofile, pstats); the calls the
    * function makes (a line calling `f` then and a line calling `f` now: the shift most such
-   * pairs agree on, strictly more than any other); the body fitting only one way (its baseline
+   * pairs agree on, strictly more than any other); the same lines with the same distribution of
+   * samples under one shift (unchanged code, see `sameShape`); the body fitting only one way (its baseline
    * lines span as much as its current definition); the nearest functions before and after it
    * whose shifts are known and agree. With the current source known, a shift must keep every
    * baseline line of the function inside its current definition (the body still fits), and
@@ -484,6 +486,10 @@ export class ProfileDiff {
         const s = this.voteByCalls(bl, cl, (c) => calleesOf(bv, 'base', c), (c) => calleesOf(cv, 'current', c));
         if (s !== undefined && ok(s)) found = { shift: s, how: 'calls' };
       }
+      if (!found && cl && bCounts && cCounts) {
+        const s = sameShape(bl, cl, (l) => val(bCounts.lines.get(l)), (l) => val(cCounts.lines.get(l)));
+        if (s !== undefined && ok(s)) found = { shift: s, how: 'shape' };
+      }
       if (!found && d && owner !== MODULE) {
         const lo = d.line - minKey(bl);
         const hi = d.endLine - maxKey(bl);
@@ -514,6 +520,8 @@ export class ProfileDiff {
         shifts.set(owner, { shift: undefined, how: 'ambiguous' });
       }
     }
+
+    for (const owner of owners) if (!shifts.has(owner)) shifts.set(owner, { shift: undefined, how: 'ambiguous' });
 
     // 3. carry the lines; a current line claimed twice is left out rather than guessed
     const carried = new Map<number, { baseLine: number; owner: string } | null>();
@@ -589,6 +597,37 @@ export class ProfileDiff {
   }
 }
 
+/**
+ * The shift under which a function's recorded lines are the same set in both runs, with the same
+ * distribution of its samples over them (no line differs beyond noise: a χ² test of homogeneity
+ * within three standard deviations of its mean); undefined otherwise. Unchanged code that moved
+ * looks like this; code that changed does not (`audit`'s two old lines, one with 99.8 % of its
+ * samples, shifted by 3 onto its two new lines, split 1:2, are rejected).
+ */
+function sameShape(bl: Map<number, LineCost>, cl: Map<number, LineCost>, bCount: (line: number) => number, cCount: (line: number) => number): number | undefined {
+  if (bl.size < 2 || bl.size !== cl.size) return undefined;
+  const s = minKey(cl) - minKey(bl);
+  for (const l of bl.keys()) if (!cl.has(l + s)) return undefined;
+  let nb = 0;
+  let nc = 0;
+  for (const l of bl.keys()) {
+    nb += bCount(l);
+    nc += cCount(l + s);
+  }
+  if (nb === 0 || nc === 0) return undefined;
+  let chi2 = 0;
+  for (const l of bl.keys()) {
+    const b = bCount(l);
+    const c = cCount(l + s);
+    const eb = ((b + c) * nb) / (nb + nc);
+    const ec = ((b + c) * nc) / (nb + nc);
+    if (eb > 0) chi2 += (b - eb) ** 2 / eb;
+    if (ec > 0) chi2 += (c - ec) ** 2 / ec;
+  }
+  const df = bl.size - 1;
+  return chi2 <= df + 3 * Math.sqrt(2 * df) ? s : undefined;
+}
+
 /** Lines of a file by the function they belong to: the innermost named one (a comprehension's lines go with its def). */
 function groupByOwner(view: ProfileView, costs: FileCosts | undefined): Map<string, Map<number, LineCost>> {
   const out = new Map<string, Map<number, LineCost>>();
@@ -632,6 +671,53 @@ function byMagnitude(a: Change, b: Change): number {
 }
 
 const fmtCount = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The current run's path for each baseline path when the runs were recorded in different places
+ * (CI and a laptop): the same path, else the only current path sharing the longest path suffix
+ * with it, when that path has no better or equal partner among the baseline's. Paths that match
+ * nothing are left out (their functions count as gone or new).
+ */
+export function matchRecordedFiles(baseFiles: Iterable<string>, currentFiles: Iterable<string>): Map<string, string> {
+  const cur = new Set(currentFiles);
+  const base = new Set(baseFiles);
+  const out = new Map<string, string>();
+  const byName = (files: Iterable<string>) => {
+    const m = new Map<string, string[]>();
+    for (const f of files) {
+      const name = segments(f).pop() ?? '';
+      const list = m.get(name);
+      if (list) list.push(f);
+      else m.set(name, [f]);
+    }
+    return m;
+  };
+  const curByName = byName([...cur].filter((f) => !base.has(f)));
+  const baseByName = byName([...base].filter((f) => !cur.has(f)));
+  const best = (path: string, candidates: readonly string[]) => {
+    let top = 0;
+    let hits: string[] = [];
+    for (const c of candidates) {
+      const n = commonSuffixSegments(path, c);
+      if (n > top) {
+        top = n;
+        hits = [c];
+      } else if (n === top && n > 0) hits.push(c);
+    }
+    return hits.length === 1 ? hits[0] : undefined;
+  };
+  for (const b of base) {
+    if (cur.has(b)) {
+      out.set(b, b);
+      continue;
+    }
+    const name = segments(b).pop() ?? '';
+    if (name === '') continue;
+    const c = best(b, curByName.get(name) ?? []);
+    if (c !== undefined && best(c, baseByName.get(name) ?? []) === b) out.set(b, c);
+  }
+  return out;
+}
 
 // ---- text shared by the editor and the CLI
 
