@@ -56,7 +56,7 @@ export interface DiffCliOptions {
   all?: boolean;
 }
 
-interface Entry extends Change {
+export interface Entry extends Change {
   function: string;
   display: string;
   /** Current run's file; the baseline's for what is gone. */
@@ -97,7 +97,21 @@ function localDefinitions(current: Loaded, file: string): Definition[] | undefin
   }
 }
 
-export async function runDiff(io: Io, baseFile: string, currentFile: string, o: DiffCliOptions): Promise<number> {
+/** What `flamelens diff` computes from two loaded runs, before printing. */
+export interface DiffReport {
+  readonly diff: ProfileDiff;
+  readonly by: 'function' | 'line';
+  readonly settings: DiffSettings;
+  readonly failAt: number | undefined;
+  readonly entries: Entry[];
+  readonly flagged: Entry[];
+  readonly regressions: Entry[];
+  readonly unplaced: { file: string; baseLine: number; function: string; base: number }[];
+  readonly notes: string[];
+}
+
+/** Checks the options (a CliError for a bad one) before any profile is read. */
+function parseOptions(o: DiffCliOptions): { by: 'function' | 'line'; settings: DiffSettings; failAt: number | undefined; limit: number } {
   const by = o.by ?? 'function';
   if (by !== 'function' && by !== 'line') throw new CliError(`--by must be function or line, not '${by}'`);
   const settings: DiffSettings = {
@@ -111,9 +125,15 @@ export async function runDiff(io: Io, baseFile: string, currentFile: string, o: 
     if (!/^\d+$/.test(o.limit)) throw new CliError(`--limit must be a whole number (0 for all), not '${o.limit}'`);
     limit = Number(o.limit) === 0 ? Infinity : Number(o.limit);
   }
+  return { by, settings, failAt, limit };
+}
 
-  const base = await openProfile(baseFile);
-  const current = await openProfile(currentFile);
+/**
+ * The comparison of two loaded runs, as `flamelens diff` prints it (the benchmark times this part
+ * apart from reading). Throws a CliError when the runs cannot be compared.
+ */
+export function computeDiff(base: Loaded, current: Loaded, o: DiffCliOptions): DiffReport {
+  const { by, settings, failAt } = parseOptions(o);
   const baseName = basename(base.file);
   const currentName = basename(current.file);
   const cm = pickMetric(current, o.metric);
@@ -168,6 +188,17 @@ export async function runDiff(io: Io, baseFile: string, currentFile: string, o: 
   if (unplaced.length > 0) {
     notes.push(`${unplaced.length} baseline line(s) have no place in the current run (their function is gone, or where its lines went cannot be told without guessing): compared at the function level only (--by function)`);
   }
+  return { diff, by, settings, failAt, entries, flagged, regressions, unplaced, notes };
+}
+
+export async function runDiff(io: Io, baseFile: string, currentFile: string, o: DiffCliOptions): Promise<number> {
+  const { limit } = parseOptions(o);
+  const base = await openProfile(baseFile);
+  const current = await openProfile(currentFile);
+  const { diff, by, settings, failAt, entries, flagged, regressions, unplaced, notes } = computeDiff(base, current, o);
+  const bv = diff.base.view;
+  const cv = diff.current.view;
+  const cm = cv.metric;
 
   const exit = (): number => {
     if (regressions.length > 0) {
