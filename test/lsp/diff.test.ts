@@ -245,6 +245,20 @@ describe('choosing the baseline with flamelens.selectBaseline', () => {
     expect(r.problem).toMatch(/^cannot compare after\.austin with austin3-mem\.austin: after\.austin is measured in CPU time, austin3-mem\.austin records memory allocated, memory released$/);
   });
 
+  it('compares over all threads only: a narrowed scope is refused, not compared against every thread', async () => {
+    const r = await c.command<BaselineSummary>('flamelens.selectBaseline', c.ws.path('profiles/before.austin'));
+    expect(r.comparison).toBeDefined();
+    const from = c.mark();
+    await c.command('flamelens.setScope', { thread: 1 });
+    const s = await c.waitForNotification<StatusParams>('flamelens/status', (x) => !!x.baselineProblem, from);
+    expect(s.baselineProblem).toBe('the baseline is compared over all threads: set the scope to all threads to see the changes');
+    for (const l of await c.codeLenses(inventory)) expect(l.command?.title).not.toMatch(/ vs /);
+    const again = c.mark();
+    await c.command('flamelens.setScope', null);
+    const back = await c.waitForNotification<StatusParams>('flamelens/status', (x) => !!x.comparison, again);
+    expect(back.baselineProblem).toBeUndefined();
+  });
+
   it('says once that an unreadable baseline cannot be read, and keeps serving', async () => {
     const from = c.mark();
     const r = await c.command<BaselineSummary>('flamelens.selectBaseline', c.ws.path('nowhere/missing.austin'));

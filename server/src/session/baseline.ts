@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Definition } from '../core/definitions';
+import { inert } from '../core/present';
 import { baselineMetric, countsView, type DiffRefusal, type FileLineDiff, ProfileDiff } from '../core/diff';
 import { ProfileView } from '../core/view';
 import type { ProgressReporter } from '../lsp-client';
@@ -204,14 +205,15 @@ export class BaselineSlot {
   state(current: ProfileEntry | undefined, view: ProfileView | undefined): BaselineState | undefined {
     if (this.spec() === undefined) return undefined;
     const r = this.resolve(current);
-    if (!r.entry) return { problem: r.problem };
+    // status texts are shown as they are: names from the file system made inert
+    if (!r.entry) return { problem: r.problem && inert(r.problem) };
     if (!current || !view) return { path: r.entry.path };
     const c = this.compare(current, view);
     if (c === undefined) return undefined;
     if (c === 'loading') return { path: r.entry.path, loading: true };
-    if ('refused' in c) return { path: r.entry.path, problem: c.refused };
+    if ('refused' in c) return { path: r.entry.path, problem: inert(c.refused) };
     const how = c.settings.compare === 'share' ? 'shares of each total' : c.settings.compare === 'perSample' ? 'per sample' : 'as recorded';
-    const comparison = `${c.currentName} vs ${c.baseName}: ${view.metric.label}, ${how}` + (c.note ? `; ${c.note}` : '');
+    const comparison = `${inert(c.currentName)} vs ${inert(c.baseName)}: ${view.metric.label}, ${how}` + (c.note ? `; ${c.note}` : '');
     return { path: r.entry.path, comparison };
   }
 
