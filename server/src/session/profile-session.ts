@@ -304,16 +304,31 @@ export class ProfileSession {
 
   /** The document's comparison with the baseline, when one is set and can be compared. */
   private documentDiff(a: AnnotatedDocument): DocumentDiff | undefined {
-    const diff = this.baseline.compare(a.entry, a.view);
+    // a comparison that fails must not take the document's own numbers with it
+    let diff: ReturnType<BaselineSlot['compare']>;
+    try {
+      diff = this.baseline.compare(a.entry, a.view);
+    } catch (e) {
+      this.host.log('error', `comparison with the baseline failed: ${(e as Error).stack ?? e}`);
+      return undefined;
+    }
     if (diff === undefined || diff === 'loading' || 'refused' in diff) return undefined;
     const base = this.baseline.resolve(a.entry).entry!;
     const docPath = a.doc.path!;
     const baseRecorded = base === a.entry ? [...a.costs.recorded] : this.recordedFor(base, docPath);
     const definitions = () => this.definitions.definitions(docPath, a.doc.languageId);
+    const d = diff;
     return new DocumentDiff(
-      diff,
+      d,
       a,
-      (defs) => this.baseline.fileLines(diff, a.doc.uri, a.doc.revision, baseRecorded, a.costs.recorded, defs),
+      (defs) => {
+        try {
+          return this.baseline.fileLines(d, a.doc.uri, a.doc.revision, baseRecorded, a.costs.recorded, defs);
+        } catch (e) {
+          this.host.log('error', `comparing the lines of ${a.doc.uri} with the baseline failed: ${(e as Error).stack ?? e}`);
+          return { lines: new Map(), shifts: new Map(), unplaced: [] };
+        }
+      },
       definitions,
     );
   }
