@@ -13,13 +13,16 @@
  * FLAMELENS_BENCH_MD=<file> also write every figure as JSON / Markdown tables.
  * FLAMELENS_BENCH_FLAME=0 skips the flame graph page (bench/flamegraph.ts: the largest distinct-threads
  * input in headless Chromium, skipped when /usr/bin/chromium is missing); FLAMELENS_BENCH_ONLY=flamegraph
- * runs nothing else.
+ * runs nothing else. FLAMELENS_BENCH_DIFF=0 skips `flamelens diff` on two runs (bench/diff.ts: the
+ * audit-fix pair repeated to FLAMELENS_BENCH_DIFF_MB each, default the largest Austin size);
+ * FLAMELENS_BENCH_ONLY=diff runs nothing else.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measure, measureRepeated, type ChildResult } from './child';
+import { printDiffBench, runDiffBench, type DiffBenchResult } from './diff';
 import { runFlameGraphBench, printFlameBench, type FlameBenchResult } from './flamegraph';
 import { collapsed, cpuprofile, perfScript, pprof, pprofSamples, speedscope } from './format-inputs';
 import { austinText, mojo, type Input } from './inputs';
@@ -181,6 +184,8 @@ async function childMain(args: string[]): Promise<void> {
   else if (mode === '--pstats-entries') out = (await measure(path)).functionEntries;
   else if (mode === '--flame') out = await runFlameGraphBench(path, extra);
   else if (mode === '--store') out = await measureStoreRead(path);
+  else if (mode === '--diff') out = { ...(await runDiffBench(path, extra, Number(args[3]))), maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+
   else if (mode === '--lsp') {
     const res = await runLspLatencyBench({ profilePath: path, sourceDir: extra });
     out = { ...res, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
@@ -207,6 +212,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   if (process.env.FLAMELENS_BENCH_ONLY === 'flamegraph') {
     await flameBench(dir, sizes);
+    return;
+  }
+  if (process.env.FLAMELENS_BENCH_ONLY === 'diff') {
+    await diffBench(dir, sizes);
     return;
   }
   const austin = await austinJobs(dir, sizes);
@@ -252,17 +261,39 @@ async function main(): Promise<void> {
     console.log('\nLanguage server latency: skipped (FLAMELENS_BENCH_LSP=0)');
   }
 
+  const diff = process.env.FLAMELENS_BENCH_DIFF !== '0' ? await diffBench(dir, sizes) : undefined;
+
   const flame = process.env.FLAMELENS_BENCH_FLAME !== '0' ? await flameBench(dir, sizes) : undefined;
 
   console.log(`\nload average at the end ${load()}; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (process.env.FLAMELENS_BENCH_JSON) {
-    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), storeRead, lsp, flame };
+    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), storeRead, lsp, diff, flame };
+
     writeFileSync(process.env.FLAMELENS_BENCH_JSON, JSON.stringify(json, null, 2));
   }
   if (process.env.FLAMELENS_BENCH_MD) {
     const md = [`${machine}; load average ${load()} at the end; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`, '', markdownTable(rows)];
     if (lsp && lspProfile) md.push(markdownLsp(lsp, lspProfile.bytes));
     writeFileSync(process.env.FLAMELENS_BENCH_MD, md.join('\n'));
+  }
+}
+
+/**
+ * `flamelens diff` of two runs of the largest size (the audit-fix pair repeated), in a fresh
+ * process: reading both, then comparing by function and by line, as a ratio to reading alone.
+ */
+async function diffBench(dir: string, sizes: number[]): Promise<DiffBenchResult | undefined> {
+  const mb = Number(process.env.FLAMELENS_BENCH_DIFF_MB ?? Math.max(...sizes));
+  const pair = join(FIXTURES, 'pairs', 'audit-fix');
+  const before = await austinText(dir, `pair-before-${mb}.austin`, join(pair, 'before.austin'), mb * 1e6, false, 'cpu');
+  const after = await austinText(dir, `pair-after-${mb}.austin`, join(pair, 'after.austin'), mb * 1e6, false, 'cpu');
+  try {
+    const r = JSON.parse(child(['--diff', before.path, after.path, String(before.bytes + after.bytes)], LSP_TIMEOUT_MS)) as DiffBenchResult;
+    printDiffBench(r);
+    return r;
+  } catch (e) {
+    console.log(`\nflamelens diff: failed (${(e as Error).message.split('\n')[0]})`);
+    return undefined;
   }
 }
 

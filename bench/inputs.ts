@@ -74,12 +74,12 @@ export function sampleBlock(recording: string): { block: string; samples: number
  * `distinct`, repetition k rewrites every `T<iid>:<tid>` to a new tid, so every repetition adds new
  * stacks (as a long run whose thread pool is recreated every round does).
  */
-export async function austinText(dir: string, name: string, recording: string, targetBytes: number, distinct = false): Promise<Input> {
+export async function austinText(dir: string, name: string, recording: string, targetBytes: number, distinct = false, mode = 'wall'): Promise<Input> {
   const { block, samples } = sampleBlock(recording);
   const reps = Math.max(1, Math.round(targetBytes / Buffer.byteLength(block)));
   return cached(join(dir, name), async (tmp) => {
     await writeAll(tmp, (function* () {
-      yield '# austin: 3.7.0\n# interval: 1000\n# mode: wall\n\n';
+      yield `# austin: 3.7.0\n# interval: 1000\n# mode: ${mode}\n\n`;
       for (let k = 0; k < reps; k++) yield distinct ? block.replace(/;T(\d+):(\d+)/g, (_m, iid, tid) => `;T${iid}:${tid}${k}`) : block;
       yield '\n# duration: 1\n';
     })());

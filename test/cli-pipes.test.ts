@@ -148,7 +148,7 @@ describe('input it takes', () => {
 
 describe('errors name the real problem, in one line, with the documented exit code', () => {
   const cases: { args: string[]; input?: Buffer; code: number; match: RegExp }[] = [
-    { args: [], code: 2, match: /^flamelens: no command given; commands: top, annotate, info/ },
+    { args: [], code: 2, match: /^flamelens: no command given; commands: top, annotate, diff, info, flamegraph/ },
     { args: ['top'], code: 2, match: /^flamelens: top: expected PROFILE, got nothing/ },
     { args: ['top', recorded('austin3-cpu.austin'), '--bogus'], code: 2, match: /^flamelens: top: unknown option --bogus; options: / },
     { args: ['top', recorded('austin3-cpu.austin'), '--limit', '-3'], code: 2, match: /^flamelens: top: --limit needs a value/ },

@@ -35,6 +35,13 @@ export const Commands = {
   hotspots: 'flamelens.hotspots',
   /** (base?: PercentOfName) -> PercentOfSummary | null: what every percent is a share of. Without an argument the server asks. */
   setPercentOf: 'flamelens.setPercentOf',
+  /**
+   * (baseline?: string | null) -> BaselineSummary | null: the profile to compare with: a path (absolute,
+   * or relative to the workspace folder) or file uri, "previous" (the previous profile of the same
+   * kind) or "none" (null means "none"). Without an argument the server asks the user with
+   * window/showMessageRequest. Wins over the `flamelens.baseline` setting until that changes.
+   */
+  selectBaseline: 'flamelens.selectBaseline',
 
 } as const;
 
@@ -91,6 +98,19 @@ export interface ScopeArg {
 export interface ScopeSummary extends ScopeArg {
   label: string;
   active: boolean;
+}
+
+export interface BaselineSummary {
+  /** What was asked: "none", "previous" or a path. */
+  choice: string;
+  /** The baseline profile's path, when one is resolved. */
+  path: string | null;
+  /** Still being read. */
+  loading: boolean;
+  /** What is compared with what (as in StatusParams.comparison). */
+  comparison?: string;
+  /** Why nothing is compared (unreadable, another metric, no previous profile); no changes are shown then. */
+  problem?: string;
 }
 
 export interface CallerItem {
@@ -200,13 +220,20 @@ export interface LineHeat {
   heat: number;
   /**
    * Tint step, an integer 1 (coolest) to HEAT_LEVELS (hottest), from the measured share of the
-   * scope's total: under 2 %, 2-5 %, 5-15 %, 15 % and over. Clients draw exactly four steps; a
+   * scope's total: under 2 %, 2-5 %, 5-15 %, 15 % and over; 0 only on a line whose cost is gone
+   * since the baseline (it carries `change`). Clients draw exactly four steps; a
    * client talking to an older server without `level` derives it from `heat` with the thresholds
    * 0.25 / 0.5 / 0.75 (heat <= 0.25 is step 1, <= 0.5 step 2, <= 0.75 step 3, above: step 4).
    */
   level: number;
   /** The measured share, in percent of the scope's total. */
   percent: number;
+  /**
+   * Only with a baseline set, on lines whose change is flagged (significant and above the
+   * minimum effect): more of the metric than in the baseline (`regression`) or less
+   * (`improvement`). A line whose cost is gone is listed with heat 0 and this field.
+   */
+  change?: 'regression' | 'improvement';
 }
 
 /** `flamelens/status` (server -> client notification): what a status item shows. */
@@ -230,4 +257,13 @@ export interface StatusParams {
   waiting?: string;
   /** What percents are shares of (flamelens.percentOf, or the session's flamelens.setPercentOf). */
   percentOf?: PercentOfName;
+  /** The baseline profile the active one is compared with (a path); absent when no baseline is set. */
+  baseline?: string;
+  /** What is compared with what, one line: "after.austin vs before.austin: CPU time, as recorded; ...". */
+  comparison?: string;
+  /** A baseline is set but nothing is compared, and why (unreadable, another metric, ...): no changes are shown. */
+  baselineProblem?: string;
+  /** The baseline is still being read. */
+  baselineLoading?: boolean;
+
 }

@@ -196,6 +196,7 @@ export class FlamelensServer implements CommandHost {
       s.waiting()?.path,
       s.percentOf(),
       JSON.stringify(s.settings),
+      s.baseline.stateKey(entry),
     ].join('\u0000');
     if (key === this.sentKey) return;
     this.sentKey = key;
@@ -204,7 +205,10 @@ export class FlamelensServer implements CommandHost {
     if (this.features.inlayHintRefresh) this.client.inlayHintRefresh().catch(fail('workspace/inlayHint/refresh'));
     if (this.features.codeLensRefresh) this.client.codeLensRefresh().catch(fail('workspace/codeLens/refresh'));
     for (const d of s.documents.all()) this.sendLineHeat(d);
-    if (this.features.status) this.client.status(status(entry, view, s.enabled(), s.waiting(), s.percentOf()));
+    if (this.features.status) {
+      const baseline = this.safe('cannot compare with the baseline', () => s.baseline.state(entry, view));
+      this.client.status(status(entry, view, s.enabled(), s.waiting(), s.percentOf(), baseline));
+    }
     if (this.features.pullDiagnostics) {
       if (this.pulled.size > 0 || s.settings.diagnostics.enabled) this.client.diagnosticRefresh().catch(fail('workspace/diagnostic/refresh'));
     } else {
@@ -225,6 +229,7 @@ export class FlamelensServer implements CommandHost {
       if (now.has(uri)) continue;
       this.published.delete(uri);
       this.client.publishDiagnostics(uri, []);
+
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { knownExtensions } from './core/readers/index';
 import { globToRegExp } from './core/glob';
+import type { CompareMode } from './core/diff';
 
 export type HintMode = 'total' | 'own' | 'both' | 'off';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -55,6 +56,18 @@ export interface Settings {
   /** Hot lines as diagnostics (`flamelens.diagnostics.enabled`, `.count`, `.threshold`, `.severity`). */
   readonly diagnostics: DiagnosticsSettings;
 
+  /**
+   * The profile to compare with: a path (relative to the workspace folder, or absolute), or
+   * "previous" (the previous profile of the same kind); null: no comparison.
+   */
+  readonly baseline: string | null;
+  /** How runs are compared: the metric as recorded, normalised per sample, or shares in points. */
+  readonly diffCompare: CompareMode;
+  /** Smallest change shown inline, in percent of the baseline value. */
+  readonly diffMinEffect: number;
+  /** Smallest change shown inline, in percent of the baseline run's total. */
+  readonly diffMinShare: number;
+
 }
 
 export type HeatMode = 'own' | 'total';
@@ -79,6 +92,11 @@ export function defaultSettings(): Settings {
     percentOf: 'scope',
     diagnostics: { enabled: false, count: 10, threshold: 1, severity: 'information' },
 
+    baseline: null,
+    diffCompare: 'value',
+    diffMinEffect: 5,
+    diffMinShare: 0.1,
+
   };
 }
 
@@ -86,6 +104,8 @@ const HINT_MODES: readonly HintMode[] = ['total', 'own', 'both', 'off'];
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 export const PERCENT_OF: readonly PercentOf[] = ['scope', 'profile', 'function'];
 const SEVERITIES: readonly DiagnosticSeverityName[] = ['information', 'hint'];
+const COMPARE_MODES: readonly CompareMode[] = ['value', 'perSample', 'share'];
+
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -159,6 +179,24 @@ export function parseSettings(raw: unknown, warn: (message: string) => void = ()
       out.maxWorkspaceFiles = r.maxWorkspaceFiles;
     } else bad('maxWorkspaceFiles', 'expected a non-negative integer');
   }
+  if (r.baseline !== undefined) {
+    if (r.baseline === null || (typeof r.baseline === 'string' && (r.baseline.trim() === '' || r.baseline.trim() === 'none'))) out.baseline = null;
+    else if (typeof r.baseline === 'string' && !r.baseline.includes('\0')) out.baseline = r.baseline.trim();
+    else bad('baseline', 'expected a profile path, "previous" or null');
+  }
+  if (r.diffCompare !== undefined) {
+    if (COMPARE_MODES.includes(r.diffCompare as CompareMode)) out.diffCompare = r.diffCompare as CompareMode;
+    else bad('diffCompare', `expected one of ${COMPARE_MODES.join(', ')}`);
+  }
+  if (r.diffMinEffect !== undefined) {
+    if (typeof r.diffMinEffect === 'number' && Number.isFinite(r.diffMinEffect) && r.diffMinEffect >= 0) out.diffMinEffect = r.diffMinEffect;
+    else bad('diffMinEffect', 'expected a non-negative percentage of the baseline value');
+  }
+  if (r.diffMinShare !== undefined) {
+    if (typeof r.diffMinShare === 'number' && Number.isFinite(r.diffMinShare) && r.diffMinShare >= 0 && r.diffMinShare <= 100) {
+      out.diffMinShare = r.diffMinShare;
+    } else bad('diffMinShare', 'expected a percentage of the baseline total between 0 and 100');
+  }
   if (r.heat !== undefined) {
     if (r.heat === 'own' || r.heat === 'total') out.heat = r.heat;
     else bad('heat', 'expected "own" or "total"');
@@ -194,6 +232,7 @@ function parseDiagnostics(raw: unknown, d: DiagnosticsSettings, bad: (key: strin
   if (raw.severity !== undefined) {
     if (SEVERITIES.includes(raw.severity as DiagnosticSeverityName)) out.severity = raw.severity as DiagnosticSeverityName;
     else bad('diagnostics.severity', `expected one of ${SEVERITIES.join(', ')}`);
+
 
   }
   return out;

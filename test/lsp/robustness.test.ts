@@ -183,6 +183,7 @@ describe('capabilities', () => {
             "flamelens.openFlameGraph",
             "flamelens.hotspots",
             "flamelens.setPercentOf",
+            "flamelens.selectBaseline",
           ],
         },
         "hoverProvider": true,

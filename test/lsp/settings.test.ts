@@ -30,6 +30,10 @@ describe('parseSettings', () => {
         heat: 'total',
         percentOf: 'function',
         diagnostics: { enabled: true, count: 3 },
+        baseline: ' runs/before.austin ',
+        diffCompare: 'perSample',
+        diffMinEffect: 10,
+        diffMinShare: 0,
 
       },
     });
@@ -47,10 +51,18 @@ describe('parseSettings', () => {
       heat: 'total',
       percentOf: 'function',
       diagnostics: { enabled: true, count: 3, threshold: 1, severity: 'information' },
-
+      baseline: 'runs/before.austin',
+      diffCompare: 'perSample',
+      diffMinEffect: 10,
+      diffMinShare: 0,
     });
     // `diagnostics: true` stands for { enabled: true }
     expect(parseSettings({ diagnostics: true }).diagnostics).toEqual({ ...defaultSettings().diagnostics, enabled: true });
+    // "none" and an empty string both mean no baseline
+    expect(parseSettings({ baseline: 'none' }).baseline).toBeNull();
+    expect(parseSettings({ baseline: '' }).baseline).toBeNull();
+    expect(parseSettings({ baseline: 'previous' }).baseline).toBe('previous');
+
   });
 
   it('logs each bad value and keeps its default', () => {
@@ -69,12 +81,16 @@ describe('parseSettings', () => {
         metric: {},
         heat: 'hot',
         percentOf: 'thread',
+        baseline: 3,
+        diffCompare: 'shares',
+        diffMinEffect: -5,
+        diffMinShare: 200,
 
       },
       (w) => warnings.push(w),
     );
     expect(s).toEqual(defaultSettings());
-    expect(warnings).toHaveLength(12);
+    expect(warnings).toHaveLength(16);
     expect(warnings.join('\n')).toContain('flamelens.percentOf: expected one of scope, profile, function');
     // each bad key of diagnostics is reported and keeps its default; good ones are taken
     const d: string[] = [];
@@ -84,6 +100,7 @@ describe('parseSettings', () => {
     expect(parseSettings({ diagnostics: { severity: 'hint', threshold: 0 } }, (w) => d.push(w)).diagnostics).toMatchObject({ severity: 'hint', threshold: 0, enabled: false });
     parseSettings({ diagnostics: 'yes' }, (w) => d.push(w));
     expect(d.at(-1)).toMatch(/^flamelens\.diagnostics: expected an object/);
+
 
     expect(warnings.join('\n')).toContain('flamelens.profiles: invalid glob "**/*.{austin"');
     expect(parseSettings('nonsense', (w) => warnings.push(w))).toEqual(defaultSettings());

@@ -5,6 +5,7 @@ import { version } from '../../../package.json';
 import { FORMATS } from '../core/readers/index';
 import { runAnnotate } from './annotate';
 import { CliError, EXIT_OK, EXIT_USAGE, type Io } from './common';
+import { DIFF_DEFAULT_LIMIT, runDiff } from './diff';
 import { runFlameGraph } from './flamegraph';
 import { runInfo } from './info';
 import { DEFAULT_LIMIT, runTop } from './top';
@@ -62,6 +63,38 @@ path sharing the longest path suffix with it.
     options: { ...SCOPE, ...COMMON, color: { type: 'string' } },
     run: (io, [file, source], v) => runAnnotate(io, file, source, v),
   },
+  diff: {
+    usage: `flamelens diff BASE CURRENT [options]
+
+What got faster or slower from the run BASE to the run CURRENT, by function (default) or by line,
+in the metric's unit (not in shares: when one thing gets faster every other share goes up).
+A change is flagged when a test on the sample counts says it is not noise (|z| >= 3) and it is
+at least the minimum effect. Lines are carried to CURRENT's line numbers through their function.
+
+  -m, --metric M      metric to compare (default: CURRENT's own); BASE must record the same
+      --by function|line   compare functions (default) or source lines
+      --compare MODE  value (default: as recorded), per-sample (runs that did different
+                      amounts of work), share (percent of each total, in points)
+      --min-effect P  smallest flagged change, in % of the baseline value (default 5)
+      --min-share P   smallest flagged change, in % of BASE's total (default 0.1)
+      --fail-on-regression P   exit 3 when a flagged regression exceeds P % of its baseline value
+  -n, --limit N       show the N largest flagged changes (default ${DIFF_DEFAULT_LIMIT}; 0 for all)
+      --all           list unflagged changes too (marked noise)
+      --json          every compared function or line, machine-readable (docs/cli.md)`,
+    positionals: ['BASE', 'CURRENT'],
+    options: {
+      metric: SCOPE.metric,
+      ...COMMON,
+      by: { type: 'string' },
+      compare: { type: 'string' },
+      'min-effect': { type: 'string' },
+      'min-share': { type: 'string' },
+      'fail-on-regression': { type: 'string' },
+      limit: { type: 'string', short: 'n' },
+      all: { type: 'boolean' },
+    },
+    run: (io, [base, current], v) => runDiff(io, base, current, v),
+  },
   info: {
     usage: `flamelens info PROFILE [--json]
 
@@ -93,12 +126,14 @@ usage:
   flamelens top PROFILE [--metric M] [--pid P] [--tid T] [--by line|function] [--limit N] [--json]
   flamelens annotate PROFILE SOURCE [--metric M] [--pid P] [--tid T] [--color auto|always|never] [--json]
   flamelens info PROFILE [--json]
+  flamelens diff BASE CURRENT [--by function|line] [--metric M] [--json] [--fail-on-regression PCT]
   flamelens flamegraph PROFILE [--metric M] [--pid P] [--tid T] [-o out.html]
   flamelens --stdio                 run the language server (what editors start)
   flamelens COMMAND --help | --help | --version
 
 PROFILE is a profile file, gzip-compressed or not, or - for standard input; its format is recognised from its content. Formats: ${FORMATS.map((f) => f.name).join(', ')}.
-Exit codes: 0 ok, 1 results printed but the profile had read problems, 2 usage error or unreadable profile,\n70 internal error (a bug: please report it).
+Exit codes: 0 ok, 1 results printed but the profile had read problems, 2 usage error or unreadable profile
+(or profiles that cannot be compared), 3 diff --fail-on-regression found a regression,\n70 internal error (a bug: please report it).
 More: docs/cli.md`;
 
 function processIo(): Io {

@@ -7,6 +7,7 @@ import { moduleCode, moduleLabel, onlyImports } from '../core/module-code';
 import { displayName, lensTitle } from '../core/present';
 import { Commands } from '../protocol';
 import type { AnnotatedDocument } from '../session/annotated-document';
+import { lensNote } from './diff-notes';
 
 const MAX_CALLERS = 3;
 /**
@@ -25,7 +26,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
   // anchors come hottest function first
   for (const anchor of a.anchors()) {
     const { fn, line } = anchor;
-    if (a.percent(fn.total) < a.settings.threshold) continue;
+    if (a.percent(fn.total) < a.settings.threshold && !lensNote(a, fn)) continue;
     // A module's cost that is only its imports is not worth the first lens of the file (its import
     // lines carry their hints); module code doing real work says what it is, not who imported it.
     const mod = moduleCode(a.view, fn.funcId);
@@ -35,6 +36,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
     if (onLine >= MAX_PER_LINE) continue;
     perLine.set(line, onLine + 1);
     functions++;
+
 
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
     const callers = mod ? [] : a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
@@ -48,7 +50,8 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
     out.push({
       range,
       command: {
-        title: lensTitle(a.view.ctx, fn, named, note, { what: mod && moduleLabel(mod), mainCallee }),
+        title: lensTitle(a.view.ctx, fn, named, note, { what: mod && moduleLabel(mod), mainCallee }) + lensNote(a, fn),
+
         command: Commands.showCallers,
         arguments: [a.doc.uri, { line, character: 0 }, { pick: true }],
         tooltip:

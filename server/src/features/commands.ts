@@ -8,6 +8,7 @@ import { formatPercent, formatValue, percentOf } from '../core/format';
 import type { Scope } from '../core/model';
 import { scopeLabel } from '../core/view';
 import {
+  type BaselineSummary,
   type CallersResult,
   Commands,
   type FlameGraphArgs,
@@ -216,6 +217,25 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       return { base: chosen, label: percentOfLabel(chosen) } satisfies PercentOfSummary;
     }
 
+    case Commands.selectBaseline: {
+      let choice: string | undefined = args[0] === null ? 'none' : str(args[0]);
+      if (args.length > 0 && choice === undefined) return null;
+      if (choice === undefined) {
+        const active = session.active();
+        const others = session.profiles().filter((e) => e !== active);
+        const NONE = 'None (no comparison)';
+        const PREVIOUS = 'The previous profile of this kind';
+        const labels = [NONE, PREVIOUS, ...others.map((e) => session.displayPath(e.path))];
+        const pick = await host.ask('flamelens: compare with which profile?', labels);
+        if (pick === undefined) return null;
+        choice = pick === NONE ? 'none' : pick === PREVIOUS ? 'previous' : others[labels.indexOf(pick) - 2]?.path;
+        if (choice === undefined) return null;
+      }
+      await session.selectBaseline(choice);
+      return baselineSummary(session, choice);
+
+    }
+
     case Commands.openCallSite: {
       const uri = str(args[0]);
       const line = args[1];
@@ -263,6 +283,17 @@ export function percentOfLabel(base: PercentOfName): string {
     default:
       return 'the selected scope (thread or process; all threads when none is picked)';
   }
+}
+
+function baselineSummary(session: ProfileSession, choice: string): BaselineSummary {
+  const state = session.baseline.state(session.active(), session.viewOf(session.active()));
+  return {
+    choice,
+    path: state?.path ?? null,
+    loading: state?.loading ?? false,
+    ...(state?.comparison ? { comparison: state.comparison } : {}),
+    ...(state?.problem ? { problem: state.problem } : {}),
+  };
 
 }
 

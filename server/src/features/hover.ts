@@ -8,6 +8,7 @@ import { moduleCode, moduleRole } from '../core/module-code';
 import { type CalleeLine, functionHover, lineHover, type Staleness } from '../core/present';
 import type { Callee, LineCost } from '../core/view';
 import type { AnnotatedDocument, DocumentAnchor } from '../session/annotated-document';
+import { functionHoverNote, lineHoverNote } from './diff-notes';
 
 const MAX_ITEMS = 5;
 /** Functions described in one hover (a line where thousands of generated functions run gets a count). */
@@ -22,13 +23,16 @@ export function hover(a: AnnotatedDocument, position: Position, stale: Staleness
   const here = all.slice(0, MAX_FUNCTIONS);
   const lineFirst = here.every((x) => x.how === 'hottest');
   // A lens put on the hottest line (no definition found) is about that line: show the line first.
-  if (cost && lineFirst) parts.push(lineText(a, recorded!, cost, stale));
-  for (const anchor of here) parts.push(functionText(a, anchor, stale));
+  if (cost && lineFirst) parts.push(lineText(a, recorded!, cost, stale), lineHoverNote(a, line));
+  for (const anchor of here) parts.push(functionText(a, anchor, stale), functionHoverNote(a, anchor.fn));
   if (all.length > here.length) parts.push(`_and ${all.length - here.length} more functions on this line (workspace symbols and the flame graph list them all)_`);
-  if (cost && !lineFirst) parts.push(lineText(a, recorded!, cost, stale));
-  if (parts.length === 0) return null;
+  if (cost && !lineFirst) parts.push(lineText(a, recorded!, cost, stale), lineHoverNote(a, line));
+  // a line whose cost is gone since the baseline has no costs, only its change
+  if (!cost && a.diff?.lineChange(line)?.significant) parts.push(lineHoverNote(a, line));
+  if (parts.every((p) => p === '')) return null;
+
   return {
-    contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') },
+    contents: { kind: 'markdown', value: parts.filter((p) => p !== '').join('\n\n---\n\n') },
     range: { start: { line, character: 0 }, end: { line, character: 0 } },
   };
 }

@@ -2,6 +2,7 @@
 import type { InlayHint, Range } from 'vscode-languageserver-types';
 import { hintLabel, hintTooltip } from '../core/present';
 import type { AnnotatedDocument } from '../session/annotated-document';
+import { diffOnlyHints, hintNote, hintTooltipNote } from './diff-notes';
 
 export function inlayHints(a: AnnotatedDocument, range: Range): InlayHint[] {
   const mode = a.costs.lineData === 'own' && a.settings.hints !== 'off' ? 'own' : a.settings.hints;
@@ -16,10 +17,12 @@ export function inlayHints(a: AnnotatedDocument, range: Range): InlayHint[] {
     const call = mode === 'both' && cost.own === 0 ? a.mainCallee(a.view.lineCallees(cost.lineIds), cost.total, 0) : undefined;
     out.push({
       position: { line, character: a.lineLength(line) },
-      label: hintLabel(ctx, cost, mode, call),
+      label: hintLabel(ctx, cost, mode, call) + hintNote(a, line),
       paddingLeft: true,
-      tooltip: hintTooltip(ctx, cost),
+      tooltip: hintTooltip(ctx, cost) + hintTooltipNote(a, line),
+
     });
   }
+  out.push(...diffOnlyHints(a, range, new Set(out.map((h) => h.position.line))));
   return out.sort((x, y) => x.position.line - y.position.line);
 }

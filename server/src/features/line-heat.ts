@@ -2,6 +2,7 @@
 import { HEAT_LEVELS, type LineHeat, type LineHeatParams } from '../protocol';
 import type { AnnotatedDocument } from '../session/annotated-document';
 import type { OpenDocument } from '../workspace/documents';
+import { heatChanges } from './diff-notes';
 
 /** Shares of the scope's total where levels 2, 3 and 4 begin: one scale for every file of a profile. */
 const LEVELS = [2, 5, 15];
@@ -33,6 +34,7 @@ export function lineHeat(doc: OpenDocument, a: AnnotatedDocument | undefined, ou
       lines.push({ line, heat: level / HEAT_LEVELS, level, percent: Math.round(percent * 100) / 100 });
     }
     lines.sort((x, y) => x.line - y.line);
+    return { uri: doc.uri, version: doc.text.version, profile: a.entry.path, lines: heatChanges(a, lines) };
   }
-  return { uri: doc.uri, version: doc.text.version, ...(a ? { profile: a.entry.path } : {}), lines };
+  return { uri: doc.uri, version: doc.text.version, lines };
 }

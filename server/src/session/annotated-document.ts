@@ -10,6 +10,7 @@ import type { Settings } from '../settings';
 import { baseName, type CostContext, nameFrom } from '../core/present';
 import { type OpenDocument, uriToPath } from '../workspace/documents';
 import type { ProfileEntry } from '../workspace/profile-store';
+import type { DocumentDiff } from './document-diff';
 
 /** A place in a file the editor can open: a file uri and a 0-based line of its current text. */
 export interface Location {
@@ -35,6 +36,8 @@ export interface DocumentEnv {
 
 export class AnnotatedDocument {
   private anchorCache: { revision: number; anchors: DocumentAnchor[] } | undefined;
+  /** The comparison with the baseline, when one is set and comparable; undefined otherwise (features show no change). */
+  diff: DocumentDiff | undefined;
 
   constructor(
     readonly doc: OpenDocument,

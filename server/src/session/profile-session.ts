@@ -24,6 +24,8 @@ import { Documents, type OpenDocument } from '../workspace/documents';
 import { hasSamples, type ProfileEntry } from '../workspace/profile-store';
 import { ProfileWorkspace } from '../workspace/profile-workspace';
 import { AnnotatedDocument, type Location } from './annotated-document';
+import { BaselineSlot } from './baseline';
+import { DocumentDiff } from './document-diff';
 
 export interface SessionHost {
   log(level: LogLevel, message: string): void;
@@ -51,6 +53,8 @@ export class ProfileSession {
   readonly documents = new Documents();
   readonly workspace: ProfileWorkspace;
   readonly definitions: DefinitionIndex;
+  /** The profile the shown one is compared with (session/baseline.ts). */
+  readonly baseline: BaselineSlot;
   private settingsNow: Settings = defaultSettings();
   private started = false;
   private disposed = false;
@@ -63,6 +67,7 @@ export class ProfileSession {
   // derived
   private readonly views = new Map<string, ViewSlot>();
   private readonly mapped = new Map<string, { key: string; map: Map<string, string[]>; reverse: Map<string, string> }>();
+
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
 
@@ -90,6 +95,18 @@ export class ProfileSession {
       },
     });
     this.definitions = new DefinitionIndex((path) => this.sourceText(path));
+    this.baseline = new BaselineSlot({
+      log: (level, message) => host.log(level, message),
+      showError: (message) => host.showError(message),
+      progress: (title) => host.progress(title),
+      settings: () => this.settingsNow,
+      folders: () => this.folders,
+      profiles: () => this.profiles(),
+      workspaceEntry: (path) => this.workspace.store.entries.get(path),
+      loadWorkspaceEntry: (e) => this.workspace.store.load(e),
+      localFor: (e, recorded) => this.localFor(e, recorded),
+      changed: (now) => this.scheduleRefresh(now),
+    });
   }
 
   // ---- lifecycle and settings
@@ -118,6 +135,7 @@ export class ProfileSession {
     const prev = this.settingsNow;
     if (JSON.stringify(prev) === JSON.stringify(next)) return;
     this.settingsNow = next;
+    this.baseline.settingsChanged(prev, next);
     if (JSON.stringify(prev.pathMappings) !== JSON.stringify(next.pathMappings)) this.workspace.setMappings(next.pathMappings);
     const rewatch = JSON.stringify(prev.profiles) !== JSON.stringify(next.profiles) || prev.maxWorkspaceFiles !== next.maxWorkspaceFiles;
     if (rewatch && this.started) this.workspace.start();
@@ -127,6 +145,7 @@ export class ProfileSession {
   async dispose(): Promise<void> {
     this.disposed = true;
     clearTimeout(this.refreshTimer);
+    this.baseline.dispose();
     await this.workspace.dispose();
   }
 
@@ -245,6 +264,7 @@ export class ProfileSession {
     const p = e.profile;
     if (!p) return [];
     const local = this.localFiles(e).get(localPath);
+
     if (local) return local;
     // A file outside the workspace that the user opened matches by its exact absolute path.
     return this.documents.all().some((d) => d.path === localPath) && p.sourceFiles().includes(localPath) ? [localPath] : [];
@@ -282,11 +302,50 @@ export class ProfileSession {
     const costs = view.fileCosts(this.recordedFor(e, doc.path));
     if (!costs) return undefined;
     const profileDir = nodePath.dirname(e.path);
-    return new AnnotatedDocument(doc, e, view, costs, this.effectiveSettings(), {
+    const a = new AnnotatedDocument(doc, e, view, costs, this.effectiveSettings(), {
+
       locate: (file, line) => this.locate(file, line, profileDir),
       definitions: (d) => this.definitions.definitions(d.path ?? d.uri, d.languageId),
       displayPath: (p) => this.displayPath(p),
     });
+    a.diff = this.documentDiff(a);
+    return a;
+  }
+
+  /** The document's comparison with the baseline, when one is set and can be compared. */
+  private documentDiff(a: AnnotatedDocument): DocumentDiff | undefined {
+    // a comparison that fails must not take the document's own numbers with it
+    let diff: ReturnType<BaselineSlot['compare']>;
+    try {
+      diff = this.baseline.compare(a.entry, a.view);
+    } catch (e) {
+      this.host.log('error', `comparison with the baseline failed: ${(e as Error).stack ?? e}`);
+      return undefined;
+    }
+    if (diff === undefined || diff === 'loading' || 'refused' in diff) return undefined;
+    const base = this.baseline.resolve(a.entry).entry!;
+    const docPath = a.doc.path!;
+    const baseRecorded = base === a.entry ? [...a.costs.recorded] : this.recordedFor(base, docPath);
+    const definitions = () => this.definitions.definitions(docPath, a.doc.languageId);
+    const d = diff;
+    return new DocumentDiff(
+      d,
+      a,
+      (defs) => {
+        try {
+          return this.baseline.fileLines(d, a.doc.uri, a.doc.revision, baseRecorded, a.costs.recorded, defs);
+        } catch (e) {
+          this.host.log('error', `comparing the lines of ${a.doc.uri} with the baseline failed: ${(e as Error).stack ?? e}`);
+          return { lines: new Map(), shifts: new Map(), unplaced: [] };
+        }
+      },
+      definitions,
+    );
+  }
+
+  /** Chooses the baseline: a path, "previous" or "none" (until the setting changes). */
+  async selectBaseline(spec: string): Promise<void> {
+    await this.baseline.choose(spec, this.active());
   }
 
   /** A recorded place as a location the editor may open: a file the server may read, never any path a profile names. */
