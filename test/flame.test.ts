@@ -290,16 +290,30 @@ describe('flame graph details on small literal profiles', () => {
     expect(children(one, 0).map((i) => one.funcKind[one.func[i]])).toEqual([NodeKind.Thread, NodeKind.Thread]);
   });
 
-  it('change against a baseline is the call path share now minus then, in percentage points', async () => {
-    const base = await literal(['P1;T0:1;/a.py:main:1;/a.py:slow:2 50', 'P1;T0:1;/a.py:main:1;/a.py:fast:3 50']);
-    const now = await literal(['P1;T0:9;/a.py:main:1;/a.py:slow:2 75', 'P1;T0:9;/a.py:main:1;/a.py:fast:3 20', 'P1;T0:9;/a.py:main:1;/a.py:new:4 5']);
+  it('change against a baseline is the call path value now minus then, 0 within sampling noise', async () => {
+    const rep = (line: string, n: number) => Array.from({ length: n }, () => line);
+    const base = await literal([
+      ...rep('P1;T0:1;/a.py:main:1;/a.py:slow:2 1', 200),
+      ...rep('P1;T0:1;/a.py:main:1;/a.py:fast:3 1', 200),
+      ...rep('P1;T0:1;/a.py:main:1;/a.py:same:5 1', 100),
+    ]);
+    const now = await literal([
+      ...rep('P1;T0:9;/a.py:main:1;/a.py:slow:2 1', 400),
+      ...rep('P1;T0:9;/a.py:main:1;/a.py:fast:3 1', 50),
+      ...rep('P1;T0:9;/a.py:main:1;/a.py:new:4 1', 50),
+      ...rep('P1;T0:9;/a.py:main:1;/a.py:same:5 1', 105),
+    ]);
     const g = buildFlameGraph(now, 'cpu');
     const change = flameChange(g, buildFlameGraph(base, 'cpu'));
     const at = (name: string) => change[[...g.func].indexOf(funcId(g, name))];
-    expect(at('slow')).toBeCloseTo(25, 9);
-    expect(at('fast')).toBeCloseTo(-30, 9);
-    expect(at('new')).toBeCloseTo(5, 9);
-    expect(at('main')).toBeCloseTo(0, 9);
+    // z = delta / sqrt(now^2/n_now + then^2/n_then): 200/sqrt(400+200) = 8.2, 150/sqrt(250) = 9.5, 50/sqrt(50) = 7.1
+    expect(at('slow')).toBe(200);
+    expect(at('fast')).toBe(-150);
+    expect(at('new')).toBe(50);
+    // 105 against 100: z = 0.35, noise
+    expect(at('same')).toBe(0);
+    // main: 605 against 500, z = 105/sqrt(605+500) = 3.2
+    expect(at('main')).toBe(105);
     expect(change[0]).toBeNaN();
     // and it travels with the encoded graph
     const back = decodeFlameGraph(JSON.parse(JSON.stringify(encodeFlameGraph(g, change))));

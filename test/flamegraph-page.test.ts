@@ -226,15 +226,26 @@ describe.skipIf(noChromium !== '')(`flame graph page served by the language serv
     // the baseline has no cpu metric: no change is shown rather than a wrong one
     server.changed();
     await expect.poll(() => page.locator('#legend').isHidden()).toBe(true);
-    const cpuMojo = (await loadProfile(recorded('austin3-cpu.mojo'))).profile;
-    current = { ...current!, baseline: { profile: cpuMojo, label: 'austin3-cpu.mojo' } };
+    // the real before/after pair (test/fixtures/pairs/audit-fix): audit lost 2.75 s, workers.worker is unchanged code
+    const pair = join(__dirname, 'fixtures', 'pairs', 'audit-fix');
+    const before = (await loadProfile(join(pair, 'before.austin'))).profile;
+    const after = (await loadProfile(join(pair, 'after.austin'))).profile;
+    const saved = current;
+    // the run before the fix against the run after it (so that audit is wide enough to point at)
+    current = { profile: before, metric: 'cpu', scope: {}, label: 'before.austin', scopeLabel: 'all samples', baseline: { profile: after, label: 'after.austin' } };
     server.changed();
     await expect.poll(() => page.locator('#legend').isVisible()).toBe(true);
-    expect(await page.locator('#baseline').innerText()).toBe('vs austin3-cpu.mojo');
-    // audit: 20.77 % in the text run, 27.85 % in the MOJO run (answer keys): about -7 pp by path
-    const audit = (await frames(page)).find((f) => f.name === 'audit')!;
-    expect(await hover(page, audit)).toMatch(/−\d+\.\d\d pp vs baseline \(faster\)/);
-    current = { ...current!, baseline: undefined };
+    expect(await page.locator('#baseline').innerText()).toBe('vs after.austin');
+    // in seconds, not in shares: audit under Inventory.receive took 1.39 s before and 2 ms after (answer keys)
+    const audits = (await frames(page)).filter((f) => f.name === 'audit');
+    expect(audits.length).toBeGreaterThan(0);
+    expect(await hover(page, audits[0])).toMatch(/\+1\.[34]\d s vs baseline \(slower\)/);
+    // unchanged code whose share rose 12 points is within sampling noise, not a regression
+    const drawn = await frames(page);
+    const worker = drawn.find((f) => f.name === 'worker');
+    expect(worker, drawn.map((f) => f.name).join(', ')).toBeDefined();
+    expect(await hover(page, worker!)).toMatch(/no change beyond sampling noise vs baseline/);
+    current = { ...saved!, baseline: undefined };
     server.changed();
     await expect.poll(() => page.locator('#legend').isHidden()).toBe(true);
   });

@@ -520,7 +520,7 @@ export interface FlameJson {
   readonly f: { name: number[]; file: number[]; def: number[]; kind: number[]; own: number[]; total: number[] };
   /** Node columns in pre-order; `depth` stands for the parent (smaller numbers, same information). */
   readonly n: { depth: number[]; func: number[]; line: number[]; call: number[]; own: number[]; total: number[]; samples?: number[] };
-  /** Per node, the change against a baseline in percentage points (null where there is none). */
+  /** Per node, the change against a baseline in the metric's unit, 0 within noise (null where there is none). */
   readonly change?: (number | null)[];
 }
 
@@ -588,10 +588,13 @@ export function decodeFlameGraph(j: FlameJson): { graph: FlameGraph; change: Flo
 }
 
 /**
- * Each node's change against a baseline graph, in percentage points of the scope total: the share
- * of the node's call path (its functions from the thread down, whatever the thread, since thread
- * ids differ between runs) now minus its share in the baseline. NaN for the root, processes and
- * threads. A path the baseline never ran counts as 0 % there.
+ * Each node's change against a baseline graph, in the metric's unit (seconds, bytes, samples): the
+ * value of the node's call path (its functions from the thread down, whatever the thread, since
+ * thread ids differ between runs) now minus in the baseline. Not a difference of shares: when one
+ * thing gets faster every unchanged path's share goes up (docs/diff.md). Where both graphs count
+ * samples, a change within sampling noise (|z| < 3, the test of docs/diff.md on the path's sample
+ * counts) is 0. NaN for the root, processes and threads. A path the baseline never ran counts as 0
+ * there.
  */
 export function flameChange(current: FlameGraph, baseline: FlameGraph): Float64Array {
   const ids = new Map<string, number>();
@@ -613,17 +616,29 @@ export function flameChange(current: FlameGraph, baseline: FlameGraph): Float64A
   };
   const cur = pathIds(current);
   const base = pathIds(baseline);
-  const sums = (g: FlameGraph, path: Int32Array) => {
+  const sums = (g: FlameGraph, path: Int32Array, col: ArrayLike<number>) => {
     const s = new Float64Array(ids.size + 1);
-    for (let i = 0; i < g.nodeCount; i++) if (path[i] > 0) s[path[i]] += g.nodeTotal[i];
+    for (let i = 0; i < g.nodeCount; i++) if (path[i] > 0) s[path[i]] += col[i];
     return s;
   };
-  const cs = sums(current, cur);
-  const bs = sums(baseline, base);
-  const share = (v: number, t: number) => (t === 0 ? 0 : (v / t) * 100);
+  const cs = sums(current, cur, current.nodeTotal);
+  const bs = sums(baseline, base, baseline.nodeTotal);
+  const counted = current.samples && baseline.samples;
+  const cn = counted ? sums(current, cur, current.samples!) : undefined;
+  const bn = counted ? sums(baseline, base, baseline.samples!) : undefined;
   const out = new Float64Array(current.nodeCount);
   for (let i = 0; i < current.nodeCount; i++) {
-    out[i] = cur[i] === 0 ? NaN : share(cs[cur[i]], current.total) - share(bs[cur[i]], baseline.total);
+    const k = cur[i];
+    if (k === 0) {
+      out[i] = NaN;
+      continue;
+    }
+    const delta = cs[k] - bs[k];
+    if (cn && bn) {
+      // each run's value as a sum of n per-sample values: Var = value^2 / n (Poisson on the count)
+      const v = (cn[k] > 0 ? (cs[k] * cs[k]) / cn[k] : 0) + (bn[k] > 0 ? (bs[k] * bs[k]) / bn[k] : 0);
+      out[i] = v > 0 && Math.abs(delta) / Math.sqrt(v) >= 3 ? delta : 0;
+    } else out[i] = delta;
   }
   return out;
 }

@@ -55,7 +55,17 @@ export class FlameGraphFeature {
     if (!e || (e.loading && !e.live)) return undefined;
     const view = s.viewOf(e);
     if (!view) return undefined;
-    return { profile: view.profile, metric: view.metric.key, scope: view.scope, label: view.name, scopeLabel: view.ctx.scopeLabel };
+    // with a baseline the session can compare (same kind of metric, read, all threads), frames are coloured by their change
+    const cmp = s.baseline.compare(e, view);
+    const base = cmp && cmp !== 'loading' && !('refused' in cmp) ? s.baseline.resolve(e).entry : undefined;
+    return {
+      profile: view.profile,
+      metric: view.metric.key,
+      scope: view.scope,
+      label: view.name,
+      scopeLabel: view.ctx.scopeLabel,
+      ...(base?.profile ? { baseline: { profile: base.profile, label: nodePath.basename(base.path) } } : {}),
+    };
   }
 
   private async open(file: string, line: number): Promise<OpenResult> {

@@ -65,7 +65,7 @@ function colorOf(tree: () => ViewTree | undefined): (node: number) => string {
     const kind = graph!.funcKind[f];
     if (t.change) {
       const c = t.change[node];
-      if (!Number.isFinite(c) || Math.abs(c) < 0.005) return '#c8c8c8';
+      if (!Number.isFinite(c) || c === 0) return '#c8c8c8';
       const a = Math.min(1, Math.abs(c) / changeScale);
       const mix = (x: number, y: number) => Math.round(x + (y - x) * (0.25 + 0.75 * a));
       return c > 0 ? `rgb(${mix(230, 215)},${mix(230, 48)},${mix(230, 31)})` : `rgb(${mix(230, 43)},${mix(230, 108)},${mix(230, 212)})`;
@@ -246,7 +246,7 @@ function describe(tree: ViewTree, node: number, side: 'graph' | 'callers' | 'cal
   if (isFrame(f)) lines.push(`${fname(f)} in all call sites: total ${pct(graph!.funcTotal[f])}, own ${pct(graph!.funcOwn[f])}`);
   if (tree.change && Number.isFinite(tree.change[node])) {
     const c = tree.change[node];
-    lines.push(`${c >= 0 ? '+' : '−'}${Math.abs(c).toFixed(2)} pp vs baseline (${c > 0 ? 'slower' : c < 0 ? 'faster' : 'same'})`);
+    lines.push(c === 0 ? 'no change beyond sampling noise vs baseline' : `${c > 0 ? '+' : '−'}${value(Math.abs(c))} vs baseline (${c > 0 ? 'slower' : 'faster'})`);
   }
   return lines;
 }
