@@ -1,7 +1,8 @@
 // The flame graph page served by the language server, over real JSON-RPC: the command starts it and
 // asks the client to open it; its data follow the session's metric; a click opens the frame's
 // source through the same path mapping as the hints, never a path outside the workspace.
-import { readFileSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorded } from '../helpers/paths';
@@ -75,3 +76,39 @@ describe('flamelens.openFlameGraph', () => {
     expect(c.events.slice(from).some((e) => e.method === 'window/showDocument')).toBe(false);
   });
 });
+
+describe('the flame graph with a baseline selected in the editor', () => {
+  it('colours by the change against it (the real pair: after.austin vs before.austin)', async () => {
+    const pair = join(__dirname, '..', 'fixtures', 'pairs', 'audit-fix');
+    const ws = makeWorkspace({ 'profiles/before.austin': readFileSync(join(pair, 'before.austin')) });
+    utimesSync(ws.path('profiles/before.austin'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    ws.write('profiles/after.austin', readFileSync(join(pair, 'after.austin')));
+    ws.write('shop/inventory.py', readFileSync(join(pair, 'inventory-after.py')));
+    const c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
+    try {
+      await c.ready('after.austin');
+      await c.command('flamelens.selectBaseline', ws.path('profiles/before.austin'));
+      const { url } = await c.command<{ url: string }>('flamelens.openFlameGraph', { open: false });
+      const d = await within(() => http(`${url}data.json`).then((r) => JSON.parse(r.body)), (x) => x.baseline === 'before.austin');
+      expect(d.profile).toBe('after.austin');
+      const g = d.graph as { strings: string[]; f: { name: number[] }; n: { func: number[] }; change: (number | null)[] };
+      const changeOf = (name: string) => g.n.func.map((f, i) => (g.strings[g.f.name[f]] === name ? g.change[i] : undefined)).filter((x) => x !== undefined) as (number | null)[];
+      // audit lost 2.75 s (answer key): its paths are faster, in microseconds of CPU time
+      const audit = changeOf('audit').reduce<number>((s, x) => s + (x ?? 0), 0);
+      expect(audit / 1e6).toBeCloseTo(-2.75, 1);
+      // workers.worker, unchanged code: within noise on every path
+      expect(changeOf('worker').every((x) => x === 0)).toBe(true);
+    } finally {
+      await c.dispose();
+    }
+  });
+});
+
+async function within<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
