@@ -18,12 +18,9 @@ import {
 import type { LineHeatParams, StatusParams } from './protocol';
 import { LineHeatNotification, StatusNotification } from './protocol';
 import type { LogLevel } from './settings';
+import type { ProgressReporter } from './workspace/progress';
 
-export interface ProgressReporter {
-  /** percent in 0..100. */
-  report(percent: number, message?: string): void;
-  done(): void;
-}
+export type { ProgressReporter } from './workspace/progress';
 
 export interface LspClient {
   /** window/logMessage, dropped when below the configured level. */

@@ -14,7 +14,7 @@ import type { Definition } from '../core/definitions';
 import { inert } from '../core/present';
 import { baselineMetric, countsView, type DiffRefusal, type FileLineDiff, ProfileDiff } from '../core/diff';
 import { ProfileView } from '../core/view';
-import type { ProgressReporter } from '../lsp-client';
+import type { ProgressReporter } from '../workspace/progress';
 import type { LogLevel, Settings } from '../settings';
 import { hasSamples, type ProfileEntry, ProfileStore } from '../workspace/profile-store';
 

@@ -17,7 +17,7 @@ import { confirmedByDefinitions } from '../core/path-evidence';
 import type { Scope } from '../core/model';
 import { isPythonSourceRoot } from '../core/source-roots';
 import { ProfileView } from '../core/view';
-import type { ProgressReporter } from '../lsp-client';
+import type { ProgressReporter } from '../workspace/progress';
 import type { LogLevel, PercentOf, Settings } from '../settings';
 import { defaultSettings } from '../settings';
 import { Documents, type OpenDocument } from '../workspace/documents';

@@ -15,7 +15,7 @@ import { describeIssues } from '../core/load';
 import { Profile } from '../core/model';
 import { detectFormat, formatSpec } from '../core/readers/index';
 import type { ProfileReader } from '../core/readers/types';
-import type { ProgressReporter } from '../lsp-client';
+import type { ProgressReporter } from './progress';
 import type { LogLevel } from '../settings';
 
 export interface ProfileEntry {

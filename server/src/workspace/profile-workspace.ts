@@ -4,7 +4,7 @@
  */
 import type { Confirm, PathMapping } from '../core/path-resolver';
 import { PathResolver } from '../core/path-resolver';
-import type { ProgressReporter } from '../lsp-client';
+import type { ProgressReporter } from './progress';
 import type { LogLevel, Settings } from '../settings';
 import { globMatcher } from '../core/glob';
 import { type ProfileEntry, ProfileStore } from './profile-store';
