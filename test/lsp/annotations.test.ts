@@ -84,6 +84,19 @@ describe('a workspace holding the shop sources and a CPU recording made under /h
     expect([38, 41]).toContain((open.params as { selection: { start: { line: number } } }).selection.start.line);
   });
 
+  it("offers the function's sandwich in the flame graph as the picker's last item", async () => {
+    const lens = (await c.codeLenses(inventory)).find((l) => l.range.start.line === 14 && l.command?.command === 'flamelens.showCallers')!;
+    const from = c.mark();
+    let offered: string[] = [];
+    c.pick = (items) => ((offered = items), items[items.length - 1]);
+    await c.command(lens.command!.command, ...(lens.command!.arguments ?? []));
+    expect(offered.at(-1)).toBe('Callers and callees in the flame graph');
+    const open = await c.waitForRequest('window/showDocument', from);
+    const p = open.params as { uri: string; external?: boolean };
+    expect(p.external).toBe(true);
+    expect(decodeURIComponent(p.uri)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/#fn=audit&file=\/home\/dev\/shop\/shop\/inventory\.py$/);
+  });
+
   it('names inspect.stack as the callee that dominates inventory.py line 16', async () => {
     const text = hoverText(await c.hover(inventory, 15));
     const calls = text.slice(text.indexOf('Calls from this line'));

@@ -218,6 +218,9 @@ function header(ctx: CostContext, f: Figures, ownOnly = false, call?: LineCall):
   ];
 }
 
+/** What "total" and "own" mean, said once at the foot of every hover (users asked). */
+export const LEGEND = '_total: here and in everything called from here, each sample counted once · own: here alone_';
+
 function staleNote(stale: Staleness | undefined): string[] {
   if (!stale || stale.reasons.length === 0) return [];
   return ['', `_Possibly stale: ${stale.reasons.map(escapeMarkdown).join('; ')}._`];

@@ -181,11 +181,15 @@ export async function executeCommand(host: CommandHost, command: string, args: u
       // From a lens ({ pick: true }): let the user choose a caller and open its call site.
       if (result && (args[2] as { pick?: unknown } | undefined)?.pick === true) {
         const targets = result.callers.filter((x) => x.uri);
-        if (targets.length > 0) {
-          const labels = targets.map((x) => `${x.name} ${x.percent}% (line ${x.line + 1})`);
-          const choice = await host.ask(`flamelens: callers of ${result.function}`, labels);
-          const t = targets[labels.indexOf(choice ?? '')];
-          if (t) await host.openLocation(t.uri!, t.line);
+        // the last item opens the function's sandwich in the flame graph: all its callers and callees at once
+        const SANDWICH = 'Callers and callees in the flame graph';
+        const labels = [...targets.map((x) => `${x.name} ${x.percent}% (line ${x.line + 1})`), SANDWICH];
+        const choice = await host.ask(`flamelens: callers of ${result.function}`, labels);
+        const t = targets[labels.indexOf(choice ?? '')];
+        if (t) await host.openLocation(t.uri!, t.line);
+        else if (choice === SANDWICH) {
+          const fn = functionAt(session, uri, pos.line);
+          await host.openExternal(await host.flameGraph.url(fn && { file: fn.file, name: fn.name }));
         }
       }
       return result;

@@ -5,7 +5,7 @@
  */
 import type { Hover, Position } from 'vscode-languageserver-types';
 import { moduleCode, moduleRole } from '../core/module-code';
-import { type CalleeLine, functionHover, lineHover, type Staleness } from '../core/present';
+import { type CalleeLine, functionHover, LEGEND, lineHover, type Staleness } from '../core/present';
 import type { Callee, LineCost } from '../core/view';
 import type { AnnotatedDocument, DocumentAnchor } from '../session/annotated-document';
 import { functionHoverNote, lineHoverNote } from './diff-notes';
@@ -32,7 +32,7 @@ export function hover(a: AnnotatedDocument, position: Position, stale: Staleness
   if (parts.every((p) => p === '')) return null;
 
   return {
-    contents: { kind: 'markdown', value: parts.filter((p) => p !== '').join('\n\n---\n\n') },
+    contents: { kind: 'markdown', value: parts.filter((p) => p !== '').join('\n\n---\n\n') + `\n\n${LEGEND}` },
     range: { start: { line, character: 0 }, end: { line, character: 0 } },
   };
 }
