@@ -14,6 +14,7 @@ import { LANGUAGES } from '../../server/src/protocol';
 import { austinSamples as readSamples } from '../helpers/austin-samples';
 import { recorded, WORKLOADS } from '../helpers/paths';
 import { parseScreen, type Row, rowText, screenHtml } from './nvim/terminal';
+import { austinCallers, austinFunctionTotal, austinOwnLines } from './vscode/austin-line-share';
 
 const REPO = resolve(__dirname, '..', '..');
 const PLUGIN = join(REPO, 'clients', 'nvim');
@@ -84,6 +85,12 @@ function facts(weight: (s: Sample) => number, from: Sample[] = samples) {
 }
 
 const cpu = facts((s) => s.value);
+// navigation (issue 12), from the raw file: audit's total, its call sites, line_total's own share,
+// the hottest lines of the user's files by own share
+const audit = austinFunctionTotal(recorded(PROFILE), '/shop/inventory.py', 'audit');
+const auditSites = austinCallers(recorded(PROFILE), '/shop/inventory.py', 'audit');
+const lineTotalFn = austinFunctionTotal(recorded(PROFILE), '/shop/pricing.py', 'line_total');
+const hotLines = austinOwnLines(recorded(PROFILE), (f) => f.startsWith(`${RECORDED_UNDER}shop/`));
 const count = facts(() => 1);
 const mainThread = facts((s) => s.value, samples.filter((s) => s.thread.endsWith(`:${MAIN_THREAD}`)));
 const wall = facts((s) => s.value, austinSamples(recorded(OTHER_PROFILE)));
@@ -130,10 +137,30 @@ interface Report {
   completion: { subcommands: string[]; metrics: string[] };
   messages: string[];
   lens_jump: { line: number; file: string };
+  synthetic_change: { tint: string; sign: string }[];
+  change_colours: { regression: string; improvement: string; error: string; ok: string | null };
+  inventory_open_before: boolean;
+  hotspots: Quickfix;
+  hotspot_jump: { file: string; line: number };
+  incoming_native: Quickfix;
+  incoming_jump: { file: string; line: number };
+  incoming: Quickfix;
+  outgoing: Quickfix;
+  hotspot_menu: { prompt: string; labels: string[] } | null;
+  diagnostics_before: number;
+  diagnostics_on: Quickfix;
+  diagnostics_off: Quickfix;
+  flamegraph: { opened: string[]; said: string[] };
   notifications: { msg: string; level: number }[];
   total_ms: number;
   lsp_log_tail?: string[];
   at_failure?: Display | string;
+}
+
+interface Quickfix {
+  title: string;
+  open: boolean;
+  items: { text: string; lnum: number; file: string }[];
 }
 
 interface Menu {
@@ -173,8 +200,14 @@ function makeWorkspace(install: string) {
     mkdirSync(join(pack, 'pack', 'flamelens', 'start'), { recursive: true });
     symlinkSync(PLUGIN, join(pack, 'pack', 'flamelens', 'start', 'flamelens'));
   }
+  // a stand-in for the system's browser opener: the test never starts a browser, it records the URL
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nprintf \'%s\\n\' "$1" >> "$FLAMELENS_OPENED"\n', { mode: 0o755 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    FLAMELENS_OPENED: join(dir, 'opened.txt'),
     XDG_CONFIG_HOME: join(xdg, 'config'),
     XDG_DATA_HOME: join(xdg, 'data'),
     XDG_STATE_HOME: join(xdg, 'state'),
@@ -198,6 +231,8 @@ async function runProbe(bin: string, install: string): Promise<{ report: Report;
     thread_label: `thread ${MAIN_THREAD} `,
     hint_thread: shown(mainThread.line28),
     other_profile: OTHER_PROFILE,
+    // the server's default: the 10 hottest lines whose own share is at least 1 %
+    hot_lines: Math.min(10, hotLines.filter((h) => h.percent >= 1).length),
     hint_other: shown(wall.line28),
     lens_other: shown(wall.lineTotal),
   };
@@ -304,7 +339,7 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(r.initial.statusline).toContain(PROFILE);
 
       // <Tab> completes subcommands, and metric keys as the server lists them
-      expect(r.completion.subcommands).toEqual(['profile', 'metric', 'scope', 'toggle', 'callers']);
+      expect(r.completion.subcommands).toEqual(['profile', 'metric', 'scope', 'toggle', 'callers', 'hotspots', 'incoming', 'outgoing', 'baseline', 'diagnostics', 'flamegraph']);
       expect(r.completion.metrics).toEqual(r.metric_menu?.items.map((m) => m.key));
 
       // `:Flamelens metric` with no argument offers the profile's metrics; picking samples re-renders
@@ -361,6 +396,60 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(r.edited.hint).toBe(r.initial.hint);
       expect(r.edited.heat).toEqual(r.initial.heat);
       expect(r.edited.hint_lines).toEqual(r.initial.hint_lines.map((l) => (l >= 25 ? l + 3 : l)));
+
+      // with a baseline, a line whose change is flagged gets a sign in one of two groups, linked to
+      // the diagnostic colours; a line whose cost is gone (level 0) the sign alone, no tint
+      // (0.7 does not say which group a sign has: its colour is read from the screen in tmux below)
+      const group = (g: string) => (nvim.version.source.includes('0\\.7') ? '?' : g);
+      expect(r.synthetic_change).toEqual([
+        { tint: 'FlamelensHeat4', sign: '' },
+        { tint: '', sign: `▎ ${group('FlamelensImprovement')}` },
+        { tint: 'FlamelensHeat2', sign: `▎ ${group('FlamelensRegression')}` },
+      ]);
+      expect(r.change_colours.regression).toBe(r.change_colours.error);
+      expect(r.change_colours.improvement).toBe(r.change_colours.ok ?? '#3fb950');
+      expect(r.change_colours.regression).not.toBe(r.change_colours.improvement);
+
+      // :Flamelens hotspots: the ranking in the quickfix list, audit by its total (from the raw file)
+      expect(r.hotspots.title).toBe('flamelens hotspots');
+      expect(r.hotspots.open).toBe(true);
+      const auditLabel = `inventory.audit · ${audit.percent.toFixed(1)}% total`;
+      expect(r.hotspots.items.find((i) => i.text === auditLabel)).toEqual({ text: auditLabel, lnum: 15, file: join(workspace, 'shop', 'inventory.py') });
+      expect(r.hotspots.items.find((i) => i.text.startsWith('pricing.line_total'))?.text).toBe(`pricing.line_total · ${lineTotalFn.ownPercent.toFixed(1)}% own`);
+      // followed into a file that was not open
+      expect(r.inventory_open_before).toBe(false);
+      expect(r.hotspot_jump).toEqual({ file: join(workspace, 'shop', 'inventory.py'), line: 15 });
+      // vim.lsp.buf.incoming_calls(): one line per call site, hottest first, with its share
+      const callerText = (c: (typeof auditSites)[number]) => `inventory.${c.name} · ${c.share.toFixed(1)}%`;
+      expect(r.incoming_native.title).toBe('LSP call hierarchy');
+      expect(r.incoming_native.items.slice(0, 2)).toEqual(
+        auditSites.slice(0, 2).map((c) => ({ text: callerText(c), lnum: c.line, file: join(workspace, 'shop', 'inventory.py') })),
+      );
+      expect(r.incoming_jump).toEqual({ file: join(workspace, 'shop', 'inventory.py'), line: auditSites[1].line });
+      // :Flamelens incoming asks flamelens alone, with each caller's detail; outgoing: inspect.stack
+      expect(r.incoming.items.map((i) => [i.text.split('  ')[0], i.lnum])).toEqual(auditSites.map((c) => [callerText(c), c.line]));
+      expect(r.incoming.items[0].text).toMatch(/% of audit · line 34/);
+      expect(r.outgoing.items[0]).toMatchObject({ lnum: 16, file: join(workspace, 'shop', 'inventory.py') });
+      expect(r.outgoing.items[0].text).toMatch(/^inspect\.stack · 99\.\d%/);
+      // :Flamelens hotspots! offers the same list in a menu
+      expect(r.hotspot_menu?.labels).toContain(`${auditLabel}  shop/inventory.py:15`);
+
+      // hot lines as diagnostics: none by default, listed by vim.diagnostic.setqflist() once on,
+      // hottest by own share first (from the raw file), gone once off
+      expect(r.diagnostics_before).toBe(0);
+      const texts = r.diagnostics_on.items.map((i) => i.text);
+      hotLines.slice(0, 3).forEach((h, k) => {
+        const at = r.diagnostics_on.items.find((i) => i.text.includes(`hot line #${k + 1}: `));
+        expect(at?.text, texts.join('\n')).toContain(`hot line #${k + 1}: ${h.percent.toFixed(1)}% own`);
+        expect(at?.lnum).toBe(h.line);
+        expect(at?.file.endsWith(h.file.replace('/home/dev/shop/', '/'))).toBe(true);
+      });
+      expect(r.diagnostics_off.items.filter((i) => /hot line #/.test(i.text))).toEqual([]);
+
+      // :Flamelens flamegraph says the page's URL and hands it to the browser opener
+      const [url] = r.flamegraph.opened;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{20,}\/$/);
+      expect(r.flamegraph.said).toContain(`flamelens: flame graph: ${url}`);
 
       // :checkhealth flamelens
       const health = r.health.join('\n');
