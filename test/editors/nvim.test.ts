@@ -6,6 +6,7 @@
 // numbers worked out here from the raw recording.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -586,6 +587,7 @@ const OUTPUT = join(REPO, 'test', 'output', 'nvim');
 // heat.lua's tints for a dark 'background' (the default), FlamelensHeat1..4
 const DARK_HEAT = ['#2c2320', '#41271f', '#57291c', '#6e2c18'];
 const HOT_TEXT = 'total += item.unit_price * factor';
+const SEED_TEXT = 'caller = inspect.stack()[1]';
 const DEF_TEXT = 'def line_total(item, factor):';
 
 /** The first background colour on a row (where the line's text starts). */
@@ -672,6 +674,29 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
         });
         expect(DARK_HEAT).toContain(rowBackground(edited[rowOf(edited, HOT_TEXT)]));
 
+        // :Flamelens flamegraph prints the page's URL (the stand-in xdg-open gets it too); while this
+        // Neovim runs, that URL serves the page
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens flamegraph', 'Enter');
+        const said = await until('the flame graph URL', (rows) => rows.some((r) => /flamelens: flame graph: http:\/\/127\.0\.0\.1:\d+\//.test(rowText(r))));
+        const url = /http:\/\/127\.0\.0\.1:\d+\/[\w-]+\//.exec(said.map(rowText).join('\n'))![0];
+        const got = await httpGet(url);
+        expect(got.status).toBe(200);
+        expect(got.body).toContain('<title>flamelens flame graph</title>');
+        const data = await httpGet(`${url}data.json`);
+        expect(JSON.parse(data.body).profile).toBe(PROFILE);
+        expect(readFileSync(env.FLAMELENS_OPENED!, 'utf8').trim().split('\n')).toEqual([url]);
+
+        // the seed's hot line: inventory.py:16 `caller = inspect.stack()[1]` at the hottest tint, and
+        // audit's lens on a line of its own above its def
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens metric cpu', 'Enter', ':set hidden', 'Enter', ':e shop/inventory.py', 'Enter');
+        const seed = await until('audit\'s lens and the tint of inventory.py:16', (rows) => {
+          const def = rowOf(rows, 'def audit(message):');
+          const hot = rowOf(rows, SEED_TEXT);
+          return def > 0 && hot === def + 1 && rowText(rows[def - 1]).includes(`${audit.percent.toFixed(1)}% total`) && rowBackground(rows[hot]) === DARK_HEAT[3];
+        });
+        expect(rowText(seed[rowOf(seed, SEED_TEXT)])).toContain(`${audit.percent.toFixed(1)}%`);
+        save(`screen-${tag}-seed`, seed, true);
+
         await tmux('send-keys', '-t', 'nvim', ':qa!', 'Enter');
       } finally {
         await tmux('kill-server').catch(() => undefined);
@@ -679,6 +704,107 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
     });
   });
 });
+
+// The baseline (issue 13) on the real pair: the fixed shop sources, after.austin shown,
+// before.austin picked from `:Flamelens baseline`'s menu; the change is read off the screen.
+const PAIR = join(REPO, 'test', 'fixtures', 'pairs', 'audit-fix');
+const pairAudit = {
+  before: austinFunctionTotal(join(PAIR, 'before.austin'), '/shop/inventory.py', 'audit'),
+  after: austinFunctionTotal(join(PAIR, 'after.austin'), '/shop/inventory.py', 'audit'),
+};
+// seconds of CPU time (the recording's µs): audit's change, and its old hot line's (16 then, 18 now)
+const auditDelta = (pairAudit.after.value - pairAudit.before.value) / 1e6;
+const lineDelta = (() => {
+  const before = austinSamples(join(PAIR, 'before.austin')).filter((s) => s.frames.some((f) => f.file.endsWith('/shop/inventory.py') && f.line === 16));
+  const after = austinSamples(join(PAIR, 'after.austin')).filter((s) => s.frames.some((f) => f.file.endsWith('/shop/inventory.py') && f.line === 18));
+  const sum = (xs: Sample[]) => xs.reduce((t, s) => t + s.value, 0);
+  return (sum(after) - sum(before)) / 1e6;
+})();
+/** Every signed `−2.76 s` in a text, as numbers of seconds. */
+const seconds = (text: string) => [...text.matchAll(/([−+])(\d+(?:\.\d+)?) s\b/g)].map((m) => (m[1] === '+' ? 1 : -1) * Number(m[2]));
+const rgb = (hex: string | undefined) => (hex ? [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) : [0, 0, 0]);
+
+describe('Neovim plugin with a baseline, in a real terminal (tmux)', () => {
+  NEOVIMS.forEach((nvim, index) => {
+    const ready = nvim.installed && HAS_TMUX;
+    it.skipIf(!ready)(`${nvim.name}: :Flamelens baseline shows audit's change (about −2.76 s)${ready ? '' : ' [needs tmux and this Neovim]'}`, async () => {
+      expect(auditDelta).toBeCloseTo(-2.755, 2);
+      const { workspace, env } = makeWorkspace(nvim.install);
+      rmSync(join(workspace, PROFILE));
+      rmSync(join(workspace, OTHER_PROFILE));
+      cpSync(join(PAIR, 'inventory-after.py'), join(workspace, 'shop', 'inventory.py'));
+      mkdirSync(join(workspace, 'profiles'));
+      cpSync(join(PAIR, 'before.austin'), join(workspace, 'profiles', 'before.austin'));
+      cpSync(join(PAIR, 'after.austin'), join(workspace, 'profiles', 'after.austin'));
+      const hourAgo = new Date(Date.now() - 3600_000);
+      utimesSync(join(workspace, 'profiles', 'before.austin'), hourAgo, hourAgo);
+      const tag = nvim.version.source.replace(/\W/g, '');
+      const tmux = (...args: string[]) => run('tmux', ['-L', `flamelens-nvim-base-${process.pid}-${index}`, '-f', '/dev/null', ...args], { env });
+      const screen = async () => parseScreen((await tmux('capture-pane', '-e', '-p', '-N', '-t', 'nvim')).stdout);
+      const until = async (what: string, ok: (rows: Row[]) => boolean): Promise<Row[]> => {
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const rows = await screen();
+          if (ok(rows)) return rows;
+          if (Date.now() > deadline) {
+            save(`failed-baseline-${tag}`, rows);
+            throw new Error(`the screen never showed ${what}:\n${rows.map(rowText).join('\n')}`);
+          }
+          await new Promise((done) => setTimeout(done, 100));
+        }
+      };
+      const statusline = `set laststatus=2 statusline=%f\\ %{v:lua.require'flamelens'.statusline()}`;
+      const nvimCmd = `${nvim.bin} --clean -u ${join(PROBE_DIR, 'init.lua')} --cmd 'set termguicolors' -c "${statusline}" shop/inventory.py`;
+      await tmux('new-session', '-d', '-s', 'nvim', '-x', '130', '-y', '45', '-c', workspace, nvimCmd);
+      try {
+        // after the fix audit costs too little for a lens of its own (under the 0.5 % threshold)
+        const before = await until('after.austin in the statusline', (rows) => rows.some((r) => rowText(r).includes('flamelens: after.austin')));
+        expect(rowText(before[rowOf(before, 'def audit(message):') - 1]).trim()).toBe('');
+        // the menu (vim.ui.select: a numbered list on the command line); before.austin is picked by its number
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens baseline', 'Enter');
+        const menu = await until('the baseline menu', (rows) => rows.some((r) => /^\d+: .*before\.austin/.test(rowText(r).trim())));
+        const entries = menu.map((r) => rowText(r).trim()).filter((t) => /^\d+: /.test(t));
+        expect(entries[0]).toMatch(/^1: \* None \(no comparison\)/);
+        expect(entries[1]).toMatch(/^2: +The previous profile of this kind/);
+        const pick = entries.find((t) => t.includes('before.austin'))!.split(':')[0];
+        await tmux('send-keys', '-t', 'nvim', pick, 'Enter');
+        const shown = await until('the change on audit\'s lens and its old hot line, and the comparison in the statusline', (rows) => {
+          const def = rowOf(rows, 'def audit(message):');
+          return def > 0 && seconds(rowText(rows[def - 1])).length > 0 && seconds(rowText(rows[def + 1])).length > 0 && rows.some((r) => rowText(r).includes('after.austin vs before.austin'));
+        });
+        const def = rowOf(shown, 'def audit(message):');
+        const lens = rowText(shown[def - 1]);
+        const hint = rowText(shown[def + 1]);
+        expect(seconds(lens).some((v) => Math.abs(v - auditDelta) <= 0.006), lens).toBe(true);
+        expect(lens).toContain('vs before.austin');
+        expect(hint).toContain('caller = sys._getframe(1)');
+        expect(seconds(hint).some((v) => Math.abs(v - lineDelta) <= 0.006), hint).toBe(true);
+        // the line whose cost went away carries the improvement sign, drawn in a green
+        const sign = shown[def + 1].find((s) => s.text.includes('▎'));
+        expect(sign, JSON.stringify(shown[def + 1])).toBeDefined();
+        const [r, g, b] = rgb(sign!.fg);
+        expect(g > r && g > b, sign!.fg).toBe(true);
+        save(`screen-${tag}-baseline`, shown, true);
+        await tmux('send-keys', '-t', 'nvim', ':qa!', 'Enter');
+      } finally {
+        await tmux('kill-server').catch(() => undefined);
+      }
+    });
+  });
+});
+
+/** A plain HTTP GET, as a browser (or curl) would make it. */
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    request(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', fail)
+      .end();
+  });
+}
 
 /** Keeps a screen as text; the PNG of all of them is made once, after the tests (test output only). */
 const screens: { name: string; rows: Row[]; png: boolean }[] = [];
@@ -699,6 +825,8 @@ afterAll(() => {
   for (const s of screens.filter((x) => x.png)) {
     const one = join(OUTPUT, `${s.name}.html`);
     writeFileSync(one, screenHtml(s.rows));
-    spawnSync(CHROMIUM, [...flags, '--window-size=1100,860', `--screenshot=${join(OUTPUT, `${s.name}.png`)}`, `file://${one}`], { stdio: 'ignore', timeout: 60_000 });
+    // wide enough for the widest row (a 130-column terminal for the baseline)
+    const width = Math.max(1100, Math.ceil(Math.max(...s.rows.map((r) => rowText(r).length)) * 9.1) + 24);
+    spawnSync(CHROMIUM, [...flags, `--window-size=${width},860`, `--screenshot=${join(OUTPUT, `${s.name}.png`)}`, `file://${one}`], { stdio: 'ignore', timeout: 60_000 });
   }
 });

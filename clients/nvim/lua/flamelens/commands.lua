@@ -332,7 +332,9 @@ local function report_baseline(result)
     return notify('no comparison: ' .. result.problem, vim.log.levels.WARN)
   end
   if type(result.comparison) == 'string' then
-    return notify('comparing ' .. result.comparison)
+    -- `after.austin vs before.austin`; the rest (how, and whether the totals differ) in `:Flamelens`,
+    -- a line too long for the command line would stop at a hit-enter prompt
+    return notify('comparing ' .. (result.comparison:match('^(.-): ') or result.comparison) .. ' (:Flamelens says how)')
   end
   if result.choice == 'none' then
     return notify('baseline: none')

@@ -350,6 +350,8 @@ function M.on_status(err, params)
   end
   M.status = params
   api.nvim_exec_autocmds('User', { pattern = 'FlamelensStatus', modeline = false })
+  -- a statusline showing statusline() is drawn again now, not at the next keystroke
+  vim.cmd('redrawstatus!')
 end
 
 --- A short status text for a statusline: `flamelens: cpu.austin · CPU time · 5600 samples`, with a
