@@ -448,9 +448,11 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(r.diagnostics_off.items.filter((i) => /hot line #/.test(i.text))).toEqual([]);
 
       // :Flamelens flamegraph says the page's URL and hands it to the browser opener
-      const [url] = r.flamegraph.opened;
+      const [url, here] = r.flamegraph.opened;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{20,}\/$/);
       expect(r.flamegraph.said).toContain(`flamelens: flame graph: ${url}`);
+      // `here`: the same page, on the sandwich of line_total (the function under the cursor)
+      expect(decodeURIComponent(here)).toBe(`${url}#fn=line_total&file=${PRICING}`);
 
       // :checkhealth flamelens
       const health = r.health.join('\n');

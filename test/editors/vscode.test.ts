@@ -427,6 +427,18 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     expect(tabs.map((t) => t.label)).toContain('flamelens: flame graph');
     expect(await page.locator('.editor-group-container').count()).toBe(2);
     await page.screenshot({ path: join(OUT, 'flame-graph-click.png') });
+    // from the editor, the sandwich of the function under the cursor (checksum: its callers above)
+    await runCommand(page, 'flamelens: Open Flame Graph of This Function');
+    let sandwich: Frame | undefined;
+    await expect
+      .poll(async () => {
+        sandwich = page.frames().find((f) => f.url().includes('#fn=checksum'));
+        return sandwich ? await sandwich.evaluate("document.getElementById('sandwich-name')?.textContent").catch(() => null) : null;
+      }, { timeout: 30_000 })
+      .toBe('checksum');
+    const shown = (await sandwich!.evaluate('window.flamelens.frames()')) as (Drawn & { pane: string })[];
+    expect(shown.filter((f) => f.pane === 'callers').map((f) => f.name)).toContain('worker');
+    await page.screenshot({ path: join(OUT, 'flame-graph-sandwich.png') });
   });
 
   it('looks right in a dark theme too (screenshot)', async () => {
@@ -436,7 +448,8 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     await page.waitForSelector('.monaco-workbench.vs-dark', { timeout: 30_000 });
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(OUT, 'dark.png') });
-    expect(await heatOnLine(page, 28)).toBeGreaterThan(0);
+    // workers.py, opened from the flame graph beside it: checksum's hot line keeps its tint
+    expect(await heatOnLine(page, checksumLine)).toBeGreaterThan(0);
   });
   it('flamelens: Select Baseline compares after.austin with before.austin: the Δ on audit (about −2.76 s) in its lens and hint, the status, a change bar', async () => {
     expect(auditDelta).toBeCloseTo(-2.755, 2);

@@ -30,6 +30,7 @@ export const PaletteCommands = {
   hotspots: 'flamelens.pickHotspot',
   pickBaseline: 'flamelens.pickBaseline',
   flameGraph: 'flamelens.showFlameGraph',
+  functionFlameGraph: 'flamelens.showFunctionFlameGraph',
 } as const;
 
 type Choice<T> = vscode.QuickPickItem & { value: T };
@@ -208,8 +209,8 @@ export function registerCommands(getClient: GetClient, ctx: CommandContext): vsc
   // The flame graph page, in a webview beside the editor: the server serves it (open: false, so
   // that it asks no browser to open), and is told the forwarded address when the editor reaches
   // local ports through a proxy (code-server, remote windows), so that it accepts that Host.
-  const flameGraph = async () => {
-    const first = await run<{ url: string } | null>(Commands.openFlameGraph, { open: false });
+  const flameGraph = async (at?: { uri: string; line: number }) => {
+    const first = await run<{ url: string } | null>(Commands.openFlameGraph, { open: false, ...at });
     if (!first) {
       void vscode.window.showWarningMessage('flamelens: the flame graph could not be started (see the flamelens output).');
       return;
@@ -227,7 +228,13 @@ export function registerCommands(getClient: GetClient, ctx: CommandContext): vsc
     vscode.commands.registerCommand(PaletteCommands.pickCaller, pickCaller),
     vscode.commands.registerCommand(PaletteCommands.hotspots, hotspots),
     vscode.commands.registerCommand(PaletteCommands.pickBaseline, pickBaseline),
-    vscode.commands.registerCommand(PaletteCommands.flameGraph, flameGraph),
+    vscode.commands.registerCommand(PaletteCommands.flameGraph, () => flameGraph()),
+    // the sandwich of the function under the cursor: its callers above it, its callees below
+    vscode.commands.registerCommand(PaletteCommands.functionFlameGraph, () => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor) return flameGraph({ uri: editor.document.uri.toString(), line: editor.selection.active.line });
+      return flameGraph();
+    }),
   );
 }
 

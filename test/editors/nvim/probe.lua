@@ -656,6 +656,13 @@ local function run()
   wait('the browser is asked to open the flame graph', function()
     return vim.fn.filereadable(opened) == 1 and #vim.fn.readfile(opened) > 0
   end)
+  -- and the sandwich of the function under the cursor (line_total, on its def)
+  api.nvim_set_current_buf(bufnr)
+  api.nvim_win_set_cursor(0, { DEF + 1, 0 })
+  vim.cmd('Flamelens flamegraph here')
+  wait('the browser is asked to open the sandwich of line_total', function()
+    return #vim.fn.readfile(opened) > 1
+  end)
   report.flamegraph = { opened = vim.fn.readfile(opened), said = {} }
   for _, n in ipairs(report.notifications) do
     if n.msg:find('flame graph', 1, true) then

@@ -426,10 +426,18 @@ local function open_url(url)
   vim.fn.jobstart({ opener, url }, { detach = true })
 end
 
---- `:Flamelens flamegraph`: starts the server's flame graph page, prints its URL and opens it in
---- the browser (setup option `browser`: false to only print it, or a function(url)).
-function M.flamegraph()
-  M.execute(Commands.openFlameGraph, { { open = false } }, function(result)
+--- `:Flamelens flamegraph [here]`: starts the server's flame graph page, prints its URL and opens it
+--- in the browser (setup option `browser`: false to only print it, or a function(url)). With `here`,
+--- the page opens on the sandwich of the function under the cursor (its callers and callees).
+function M.flamegraph(arg)
+  local args = { open = false }
+  if arg == 'here' then
+    args.uri = vim.uri_from_bufnr(0)
+    args.line = api.nvim_win_get_cursor(0)[1] - 1
+  elseif arg then
+    return notify('flamegraph takes no argument but `here`', vim.log.levels.ERROR)
+  end
+  M.execute(Commands.openFlameGraph, { args }, function(result)
     if is_null(result) or type(result.url) ~= 'string' then
       return notify('the flame graph could not be started (see :LspLog)', vim.log.levels.WARN)
     end
@@ -505,6 +513,8 @@ function M.complete(arglead, cmdline)
   local sub = words[2]
   if sub == 'toggle' or sub == 'diagnostics' then
     return matching({ 'on', 'off' })
+  elseif sub == 'flamegraph' then
+    return matching({ 'here' })
   elseif sub == 'baseline' then
     return vim.list_extend(matching({ 'none', 'previous' }), vim.fn.getcompletion(arglead, 'file'))
   elseif sub == 'metric' then
