@@ -678,7 +678,7 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
 
         // :Flamelens flamegraph prints the page's URL (the stand-in xdg-open gets it too); while this
         // Neovim runs, that URL serves the page
-        await tmux('send-keys', '-t', 'nvim', ':Flamelens flamegraph', 'Enter');
+        await tmux('send-keys', '-t', 'nvim', ':set hidden', 'Enter', ':Flamelens flamegraph', 'Enter');
         const said = await until('the flame graph URL', (rows) => rows.some((r) => /flamelens: flame graph: http:\/\/127\.0\.0\.1:\d+\//.test(rowText(r))));
         const url = /http:\/\/127\.0\.0\.1:\d+\/[\w-]+\//.exec(said.map(rowText).join('\n'))![0];
         const got = await httpGet(url);
@@ -687,10 +687,14 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
         const data = await httpGet(`${url}data.json`);
         expect(JSON.parse(data.body).profile).toBe(PROFILE);
         expect(readFileSync(env.FLAMELENS_OPENED!, 'utf8').trim().split('\n')).toEqual([url]);
+        // what the page sends when checksum's frame is clicked: Neovim opens workers.py at its hottest line
+        const click = await httpPost(`${url}open`, JSON.stringify({ file: `${RECORDED_UNDER}shop/workers.py`, line: 12, name: 'checksum' }), new URL(url).origin);
+        expect(JSON.parse(click.body)).toEqual({ result: 'opened' });
+        await until('workers.py opened at line 12', (rows) => rows.some((r) => /shop\/workers\.py .*\b12,\d/.test(rowText(r))));
 
         // the seed's hot line: inventory.py:16 `caller = inspect.stack()[1]` at the hottest tint, and
         // audit's lens on a line of its own above its def
-        await tmux('send-keys', '-t', 'nvim', ':Flamelens metric cpu', 'Enter', ':set hidden', 'Enter', ':e shop/inventory.py', 'Enter');
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens metric cpu', 'Enter', ':e shop/inventory.py', 'Enter');
         const seed = await until('audit\'s lens and the tint of inventory.py:16', (rows) => {
           const def = rowOf(rows, 'def audit(message):');
           const hot = rowOf(rows, SEED_TEXT);
@@ -794,6 +798,19 @@ describe('Neovim plugin with a baseline, in a real terminal (tmux)', () => {
     });
   });
 });
+
+/** A POST as the flame graph page makes it (JSON, from its own origin). */
+function httpPost(url: string, body: string, origin: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+    })
+      .on('error', fail)
+      .end(body);
+  });
+}
 
 /** A plain HTTP GET, as a browser (or curl) would make it. */
 function httpGet(url: string): Promise<{ status: number; body: string }> {
