@@ -152,6 +152,8 @@ interface Report {
   diagnostics_on: Quickfix;
   diagnostics_off: Quickfix;
   flamegraph: { opened: string[]; said: string[] };
+  baseline_refused: { statusline: string; problem: string; said: string[] };
+  baseline_none: string;
   notifications: { msg: string; level: number }[];
   total_ms: number;
   lsp_log_tail?: string[];
@@ -446,6 +448,12 @@ describe('Neovim plugin in real headless Neovim', () => {
         expect(at?.file.endsWith(h.file.replace('/home/dev/shop/', '/'))).toBe(true);
       });
       expect(r.diagnostics_off.items.filter((i) => /hot line #/.test(i.text))).toEqual([]);
+
+      // a wall-clock baseline for a CPU-time profile: nothing compared, the statusline and a message say so
+      expect(r.baseline_refused.problem).toMatch(/CPU time/);
+      expect(r.baseline_refused.statusline).toBe(`flamelens: ${PROFILE} (no comparison) · CPU time · ${samples.length} samples`);
+      expect(r.baseline_refused.said).toEqual([`flamelens: no comparison: ${r.baseline_refused.problem}`, 'flamelens: baseline: none']);
+      expect(r.baseline_none).toBe(`flamelens: ${PROFILE} · CPU time · ${samples.length} samples`);
 
       // :Flamelens flamegraph says the page's URL and hands it to the browser opener
       const [url, here] = r.flamegraph.opened;

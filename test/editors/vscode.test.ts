@@ -129,8 +129,11 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     mkdirSync(join(pairWs, 'profiles'));
     cpSync(join(PAIR, 'before.austin'), join(pairWs, 'profiles', 'before.austin'));
     cpSync(join(PAIR, 'after.austin'), join(pairWs, 'profiles', 'after.austin'));
+    // and a wall-clock recording, which cannot be compared with CPU time
+    cpSync(recorded('austin3-wall.austin'), join(pairWs, 'profiles', 'austin3-wall.austin'));
     const hourAgo = new Date(Date.now() - 3600_000);
     utimesSync(join(pairWs, 'profiles', 'before.austin'), hourAgo, hourAgo);
+    utimesSync(join(pairWs, 'profiles', 'austin3-wall.austin'), hourAgo, hourAgo);
 
     step('installed');
     server = await startCodeServer(profile, ws);
@@ -467,12 +470,23 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     const rows = await quickPickRows(page, 4);
     expect(rows[0]).toMatch(/^None/);
     expect(rows.some((r) => r.startsWith('Previous profile'))).toBe(true);
+    // a baseline that measures something else: no numbers, and the status and a message say so
+    await quickPick(page, 'austin3-wall.austin', { partial: true });
+    await waitForText(page, '.statusbar-item', 'no comparison', 30_000);
+    expect(await waitForText(page, '.notifications-toasts', 'cannot compare', 30_000)).toMatch(/CPU time[\s\S]*wall/);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'flamelens: Select Baseline');
+    // the picker marks the baseline in use
+    await quickPickRows(page, 4);
+    const checked = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.codicon-check') });
+    expect(await checked.count()).toBe(1);
+    expect(await checked.first().innerText()).toContain('austin3-wall.austin');
     await quickPick(page, 'before.austin', { partial: true });
     // the status says what is compared with what
     await waitForText(page, '.statusbar-item', 'after.austin vs before.austin', 60_000);
     // audit's lens and the hint on its old hot line (16 in the baseline, 18 now) carry the change
     const lens = await lensAboveLine(page, 17, ' s (', 60_000);
-    const hint = await waitForLine(page, 18, ' s', 30_000);
+    const hint = await waitForLine(page, 18, '−', 30_000);
     const near = (text: string) => seconds(text).some((v) => Math.abs(v - auditDelta) <= 0.006);
     expect(near(lens), lens).toBe(true);
     expect(lens).toContain('vs before.austin');

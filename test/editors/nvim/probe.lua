@@ -650,6 +650,28 @@ local function run()
   vim.diagnostic.setqflist({ open = false })
   report.diagnostics_off = qf_report()
 
+  -- a baseline that cannot be compared (wall time against CPU time): said, and in the statusline
+  vim.cmd('Flamelens baseline ' .. EXPECT.other_profile)
+  local function said_baseline()
+    local found = {}
+    for _, n in ipairs(report.notifications) do
+      if n.msg:find('baseline', 1, true) or n.msg:find('comparison', 1, true) then
+        table.insert(found, n.msg)
+      end
+    end
+    return found
+  end
+  wait(':Flamelens baseline with a wall-clock recording says why nothing is compared', function()
+    return flamelens.status and type(flamelens.status.baselineProblem) == 'string' and #said_baseline() == 1
+  end)
+  report.baseline_refused = { statusline = flamelens.statusline(), problem = flamelens.status.baselineProblem, said = {} }
+  vim.cmd('Flamelens baseline none')
+  wait(':Flamelens baseline none ends it', function()
+    return flamelens.status and flamelens.status.baseline == nil and flamelens.status.baselineProblem == nil and #said_baseline() == 2
+  end)
+  report.baseline_none = flamelens.statusline()
+  report.baseline_refused.said = said_baseline()
+
   -- the flame graph: its URL said, and given to the browser (a stand-in xdg-open records it)
   vim.cmd('Flamelens flamegraph')
   local opened = assert(os.getenv('FLAMELENS_OPENED'))
