@@ -6,6 +6,7 @@
 // numbers worked out here from the raw recording.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +15,7 @@ import { LANGUAGES } from '../../server/src/protocol';
 import { austinSamples as readSamples } from '../helpers/austin-samples';
 import { recorded, WORKLOADS } from '../helpers/paths';
 import { parseScreen, type Row, rowText, screenHtml } from './nvim/terminal';
+import { austinCallers, austinFunctionTotal, austinOwnLines } from './vscode/austin-line-share';
 
 const REPO = resolve(__dirname, '..', '..');
 const PLUGIN = join(REPO, 'clients', 'nvim');
@@ -84,6 +86,12 @@ function facts(weight: (s: Sample) => number, from: Sample[] = samples) {
 }
 
 const cpu = facts((s) => s.value);
+// navigation (issue 12), from the raw file: audit's total, its call sites, line_total's own share,
+// the hottest lines of the user's files by own share
+const audit = austinFunctionTotal(recorded(PROFILE), '/shop/inventory.py', 'audit');
+const auditSites = austinCallers(recorded(PROFILE), '/shop/inventory.py', 'audit');
+const lineTotalFn = austinFunctionTotal(recorded(PROFILE), '/shop/pricing.py', 'line_total');
+const hotLines = austinOwnLines(recorded(PROFILE), (f) => f.startsWith(`${RECORDED_UNDER}shop/`));
 const count = facts(() => 1);
 const mainThread = facts((s) => s.value, samples.filter((s) => s.thread.endsWith(`:${MAIN_THREAD}`)));
 const wall = facts((s) => s.value, austinSamples(recorded(OTHER_PROFILE)));
@@ -130,10 +138,32 @@ interface Report {
   completion: { subcommands: string[]; metrics: string[] };
   messages: string[];
   lens_jump: { line: number; file: string };
+  synthetic_change: { tint: string; sign: string }[];
+  change_colours: { regression: string; improvement: string; error: string; ok: string | null };
+  inventory_open_before: boolean;
+  hotspots: Quickfix;
+  hotspot_jump: { file: string; line: number };
+  incoming_native: Quickfix;
+  incoming_jump: { file: string; line: number };
+  incoming: Quickfix;
+  outgoing: Quickfix;
+  hotspot_menu: { prompt: string; labels: string[] } | null;
+  diagnostics_before: number;
+  diagnostics_on: Quickfix;
+  diagnostics_off: Quickfix;
+  flamegraph: { opened: string[]; said: string[] };
+  baseline_refused: { statusline: string; problem: string; said: string[] };
+  baseline_none: string;
   notifications: { msg: string; level: number }[];
   total_ms: number;
   lsp_log_tail?: string[];
   at_failure?: Display | string;
+}
+
+interface Quickfix {
+  title: string;
+  open: boolean;
+  items: { text: string; lnum: number; file: string }[];
 }
 
 interface Menu {
@@ -173,8 +203,14 @@ function makeWorkspace(install: string) {
     mkdirSync(join(pack, 'pack', 'flamelens', 'start'), { recursive: true });
     symlinkSync(PLUGIN, join(pack, 'pack', 'flamelens', 'start', 'flamelens'));
   }
+  // a stand-in for the system's browser opener: the test never starts a browser, it records the URL
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nprintf \'%s\\n\' "$1" >> "$FLAMELENS_OPENED"\n', { mode: 0o755 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    FLAMELENS_OPENED: join(dir, 'opened.txt'),
     XDG_CONFIG_HOME: join(xdg, 'config'),
     XDG_DATA_HOME: join(xdg, 'data'),
     XDG_STATE_HOME: join(xdg, 'state'),
@@ -198,6 +234,8 @@ async function runProbe(bin: string, install: string): Promise<{ report: Report;
     thread_label: `thread ${MAIN_THREAD} `,
     hint_thread: shown(mainThread.line28),
     other_profile: OTHER_PROFILE,
+    // the server's default: the 10 hottest lines whose own share is at least 1 %
+    hot_lines: Math.min(10, hotLines.filter((h) => h.percent >= 1).length),
     hint_other: shown(wall.line28),
     lens_other: shown(wall.lineTotal),
   };
@@ -304,7 +342,7 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(r.initial.statusline).toContain(PROFILE);
 
       // <Tab> completes subcommands, and metric keys as the server lists them
-      expect(r.completion.subcommands).toEqual(['profile', 'metric', 'scope', 'toggle', 'callers']);
+      expect(r.completion.subcommands).toEqual(['profile', 'metric', 'scope', 'toggle', 'callers', 'hotspots', 'incoming', 'outgoing', 'baseline', 'diagnostics', 'flamegraph']);
       expect(r.completion.metrics).toEqual(r.metric_menu?.items.map((m) => m.key));
 
       // `:Flamelens metric` with no argument offers the profile's metrics; picking samples re-renders
@@ -361,6 +399,68 @@ describe('Neovim plugin in real headless Neovim', () => {
       expect(r.edited.hint).toBe(r.initial.hint);
       expect(r.edited.heat).toEqual(r.initial.heat);
       expect(r.edited.hint_lines).toEqual(r.initial.hint_lines.map((l) => (l >= 25 ? l + 3 : l)));
+
+      // with a baseline, a line whose change is flagged gets a sign in one of two groups, linked to
+      // the diagnostic colours; a line whose cost is gone (level 0) the sign alone, no tint
+      // (0.7 does not say which group a sign has: its colour is read from the screen in tmux below)
+      const group = (g: string) => (nvim.version.source.includes('0\\.7') ? '?' : g);
+      expect(r.synthetic_change).toEqual([
+        { tint: 'FlamelensHeat4', sign: '' },
+        { tint: '', sign: `▎ ${group('FlamelensImprovement')}` },
+        { tint: 'FlamelensHeat2', sign: `▎ ${group('FlamelensRegression')}` },
+      ]);
+      expect(r.change_colours.regression).toBe(r.change_colours.error);
+      expect(r.change_colours.improvement).toBe(r.change_colours.ok ?? '#3fb950');
+      expect(r.change_colours.regression).not.toBe(r.change_colours.improvement);
+
+      // :Flamelens hotspots: the ranking in the quickfix list, audit by its total (from the raw file)
+      expect(r.hotspots.title).toBe('flamelens hotspots');
+      expect(r.hotspots.open).toBe(true);
+      const auditLabel = `inventory.audit · ${audit.percent.toFixed(1)}% total`;
+      expect(r.hotspots.items.find((i) => i.text === auditLabel)).toEqual({ text: auditLabel, lnum: 15, file: join(workspace, 'shop', 'inventory.py') });
+      expect(r.hotspots.items.find((i) => i.text.startsWith('pricing.line_total'))?.text).toBe(`pricing.line_total · ${lineTotalFn.ownPercent.toFixed(1)}% own`);
+      // followed into a file that was not open
+      expect(r.inventory_open_before).toBe(false);
+      expect(r.hotspot_jump).toEqual({ file: join(workspace, 'shop', 'inventory.py'), line: 15 });
+      // vim.lsp.buf.incoming_calls(): one line per call site, hottest first, with its share
+      const callerText = (c: (typeof auditSites)[number]) => `inventory.${c.name} · ${c.share.toFixed(1)}%`;
+      expect(r.incoming_native.title).toBe('LSP call hierarchy');
+      expect(r.incoming_native.items.slice(0, 2)).toEqual(
+        auditSites.slice(0, 2).map((c) => ({ text: callerText(c), lnum: c.line, file: join(workspace, 'shop', 'inventory.py') })),
+      );
+      expect(r.incoming_jump).toEqual({ file: join(workspace, 'shop', 'inventory.py'), line: auditSites[1].line });
+      // :Flamelens incoming asks flamelens alone, with each caller's detail; outgoing: inspect.stack
+      expect(r.incoming.items.map((i) => [i.text.split('  ')[0], i.lnum])).toEqual(auditSites.map((c) => [callerText(c), c.line]));
+      expect(r.incoming.items[0].text).toMatch(/% of audit · line 34/);
+      expect(r.outgoing.items[0]).toMatchObject({ lnum: 16, file: join(workspace, 'shop', 'inventory.py') });
+      expect(r.outgoing.items[0].text).toMatch(/^inspect\.stack · 99\.\d%/);
+      // :Flamelens hotspots! offers the same list in a menu
+      expect(r.hotspot_menu?.labels).toContain(`${auditLabel}  shop/inventory.py:15`);
+
+      // hot lines as diagnostics: none by default, listed by vim.diagnostic.setqflist() once on,
+      // hottest by own share first (from the raw file), gone once off
+      expect(r.diagnostics_before).toBe(0);
+      const texts = r.diagnostics_on.items.map((i) => i.text);
+      hotLines.slice(0, 3).forEach((h, k) => {
+        const at = r.diagnostics_on.items.find((i) => i.text.includes(`hot line #${k + 1}: `));
+        expect(at?.text, texts.join('\n')).toContain(`hot line #${k + 1}: ${h.percent.toFixed(1)}% own`);
+        expect(at?.lnum).toBe(h.line);
+        expect(at?.file.endsWith(h.file.replace('/home/dev/shop/', '/'))).toBe(true);
+      });
+      expect(r.diagnostics_off.items.filter((i) => /hot line #/.test(i.text))).toEqual([]);
+
+      // a wall-clock baseline for a CPU-time profile: nothing compared, the statusline and a message say so
+      expect(r.baseline_refused.problem).toMatch(/CPU time/);
+      expect(r.baseline_refused.statusline).toBe(`flamelens: ${PROFILE} (no comparison) · CPU time · ${samples.length} samples`);
+      expect(r.baseline_refused.said).toEqual([`flamelens: no comparison: ${r.baseline_refused.problem}`, 'flamelens: baseline: none']);
+      expect(r.baseline_none).toBe(`flamelens: ${PROFILE} · CPU time · ${samples.length} samples`);
+
+      // :Flamelens flamegraph says the page's URL and hands it to the browser opener
+      const [url, here] = r.flamegraph.opened;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{20,}\/$/);
+      expect(r.flamegraph.said).toContain(`flamelens: flame graph: ${url}`);
+      // `here`: the same page, on the sandwich of line_total (the function under the cursor)
+      expect(decodeURIComponent(here)).toBe(`${url}#fn=line_total&file=${PRICING}`);
 
       // :checkhealth flamelens
       const health = r.health.join('\n');
@@ -497,6 +597,7 @@ const OUTPUT = join(REPO, 'test', 'output', 'nvim');
 // heat.lua's tints for a dark 'background' (the default), FlamelensHeat1..4
 const DARK_HEAT = ['#2c2320', '#41271f', '#57291c', '#6e2c18'];
 const HOT_TEXT = 'total += item.unit_price * factor';
+const SEED_TEXT = 'caller = inspect.stack()[1]';
 const DEF_TEXT = 'def line_total(item, factor):';
 
 /** The first background colour on a row (where the line's text starts). */
@@ -583,6 +684,33 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
         });
         expect(DARK_HEAT).toContain(rowBackground(edited[rowOf(edited, HOT_TEXT)]));
 
+        // :Flamelens flamegraph prints the page's URL (the stand-in xdg-open gets it too); while this
+        // Neovim runs, that URL serves the page
+        await tmux('send-keys', '-t', 'nvim', ':set hidden', 'Enter', ':Flamelens flamegraph', 'Enter');
+        const said = await until('the flame graph URL', (rows) => rows.some((r) => /flamelens: flame graph: http:\/\/127\.0\.0\.1:\d+\//.test(rowText(r))));
+        const url = /http:\/\/127\.0\.0\.1:\d+\/[\w-]+\//.exec(said.map(rowText).join('\n'))![0];
+        const got = await httpGet(url);
+        expect(got.status).toBe(200);
+        expect(got.body).toContain('<title>flamelens flame graph</title>');
+        const data = await httpGet(`${url}data.json`);
+        expect(JSON.parse(data.body).profile).toBe(PROFILE);
+        expect(readFileSync(env.FLAMELENS_OPENED!, 'utf8').trim().split('\n')).toEqual([url]);
+        // what the page sends when checksum's frame is clicked: Neovim opens workers.py at its hottest line
+        const click = await httpPost(`${url}open`, JSON.stringify({ file: `${RECORDED_UNDER}shop/workers.py`, line: 12, name: 'checksum' }), new URL(url).origin);
+        expect(JSON.parse(click.body)).toEqual({ result: 'opened' });
+        await until('workers.py opened at line 12', (rows) => rows.some((r) => /shop\/workers\.py .*\b12,\d/.test(rowText(r))));
+
+        // the seed's hot line: inventory.py:16 `caller = inspect.stack()[1]` at the hottest tint, and
+        // audit's lens on a line of its own above its def
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens metric cpu', 'Enter', ':e shop/inventory.py', 'Enter');
+        const seed = await until('audit\'s lens and the tint of inventory.py:16', (rows) => {
+          const def = rowOf(rows, 'def audit(message):');
+          const hot = rowOf(rows, SEED_TEXT);
+          return def > 0 && hot === def + 1 && rowText(rows[def - 1]).includes(`${audit.percent.toFixed(1)}% total`) && rowBackground(rows[hot]) === DARK_HEAT[3];
+        });
+        expect(rowText(seed[rowOf(seed, SEED_TEXT)])).toContain(`${audit.percent.toFixed(1)}%`);
+        save(`screen-${tag}-seed`, seed, true);
+
         await tmux('send-keys', '-t', 'nvim', ':qa!', 'Enter');
       } finally {
         await tmux('kill-server').catch(() => undefined);
@@ -590,6 +718,120 @@ describe('Neovim plugin in a real terminal (tmux)', () => {
     });
   });
 });
+
+// The baseline (issue 13) on the real pair: the fixed shop sources, after.austin shown,
+// before.austin picked from `:Flamelens baseline`'s menu; the change is read off the screen.
+const PAIR = join(REPO, 'test', 'fixtures', 'pairs', 'audit-fix');
+const pairAudit = {
+  before: austinFunctionTotal(join(PAIR, 'before.austin'), '/shop/inventory.py', 'audit'),
+  after: austinFunctionTotal(join(PAIR, 'after.austin'), '/shop/inventory.py', 'audit'),
+};
+// seconds of CPU time (the recording's µs): audit's change, and its old hot line's (16 then, 18 now)
+const auditDelta = (pairAudit.after.value - pairAudit.before.value) / 1e6;
+const lineDelta = (() => {
+  const before = austinSamples(join(PAIR, 'before.austin')).filter((s) => s.frames.some((f) => f.file.endsWith('/shop/inventory.py') && f.line === 16));
+  const after = austinSamples(join(PAIR, 'after.austin')).filter((s) => s.frames.some((f) => f.file.endsWith('/shop/inventory.py') && f.line === 18));
+  const sum = (xs: Sample[]) => xs.reduce((t, s) => t + s.value, 0);
+  return (sum(after) - sum(before)) / 1e6;
+})();
+/** Every signed `−2.76 s` in a text, as numbers of seconds. */
+const seconds = (text: string) => [...text.matchAll(/([−+])(\d+(?:\.\d+)?) s\b/g)].map((m) => (m[1] === '+' ? 1 : -1) * Number(m[2]));
+const rgb = (hex: string | undefined) => (hex ? [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) : [0, 0, 0]);
+
+describe('Neovim plugin with a baseline, in a real terminal (tmux)', () => {
+  NEOVIMS.forEach((nvim, index) => {
+    const ready = nvim.installed && HAS_TMUX;
+    it.skipIf(!ready)(`${nvim.name}: :Flamelens baseline shows audit's change (about −2.76 s)${ready ? '' : ' [needs tmux and this Neovim]'}`, async () => {
+      expect(auditDelta).toBeCloseTo(-2.755, 2);
+      const { workspace, env } = makeWorkspace(nvim.install);
+      rmSync(join(workspace, PROFILE));
+      rmSync(join(workspace, OTHER_PROFILE));
+      cpSync(join(PAIR, 'inventory-after.py'), join(workspace, 'shop', 'inventory.py'));
+      mkdirSync(join(workspace, 'profiles'));
+      cpSync(join(PAIR, 'before.austin'), join(workspace, 'profiles', 'before.austin'));
+      cpSync(join(PAIR, 'after.austin'), join(workspace, 'profiles', 'after.austin'));
+      const hourAgo = new Date(Date.now() - 3600_000);
+      utimesSync(join(workspace, 'profiles', 'before.austin'), hourAgo, hourAgo);
+      const tag = nvim.version.source.replace(/\W/g, '');
+      const tmux = (...args: string[]) => run('tmux', ['-L', `flamelens-nvim-base-${process.pid}-${index}`, '-f', '/dev/null', ...args], { env });
+      const screen = async () => parseScreen((await tmux('capture-pane', '-e', '-p', '-N', '-t', 'nvim')).stdout);
+      const until = async (what: string, ok: (rows: Row[]) => boolean): Promise<Row[]> => {
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const rows = await screen();
+          if (ok(rows)) return rows;
+          if (Date.now() > deadline) {
+            save(`failed-baseline-${tag}`, rows);
+            throw new Error(`the screen never showed ${what}:\n${rows.map(rowText).join('\n')}`);
+          }
+          await new Promise((done) => setTimeout(done, 100));
+        }
+      };
+      const statusline = `set laststatus=2 statusline=%f\\ %{v:lua.require'flamelens'.statusline()}`;
+      const nvimCmd = `${nvim.bin} --clean -u ${join(PROBE_DIR, 'init.lua')} --cmd 'set termguicolors' -c "${statusline}" shop/inventory.py`;
+      await tmux('new-session', '-d', '-s', 'nvim', '-x', '130', '-y', '45', '-c', workspace, nvimCmd);
+      try {
+        // after the fix audit costs too little for a lens of its own (under the 0.5 % threshold)
+        const before = await until('after.austin in the statusline', (rows) => rows.some((r) => rowText(r).includes('flamelens: after.austin')));
+        expect(rowText(before[rowOf(before, 'def audit(message):') - 1]).trim()).toBe('');
+        // the menu (vim.ui.select: a numbered list on the command line); before.austin is picked by its number
+        await tmux('send-keys', '-t', 'nvim', ':Flamelens baseline', 'Enter');
+        const menu = await until('the baseline menu', (rows) => rows.some((r) => /^\d+: .*before\.austin/.test(rowText(r).trim())));
+        const entries = menu.map((r) => rowText(r).trim()).filter((t) => /^\d+: /.test(t));
+        expect(entries[0]).toMatch(/^1: \* None \(no comparison\)/);
+        expect(entries[1]).toMatch(/^2: +The previous profile of this kind/);
+        const pick = entries.find((t) => t.includes('before.austin'))!.split(':')[0];
+        await tmux('send-keys', '-t', 'nvim', pick, 'Enter');
+        const shown = await until('the change on audit\'s lens and its old hot line, and the comparison in the statusline', (rows) => {
+          const def = rowOf(rows, 'def audit(message):');
+          return def > 0 && seconds(rowText(rows[def - 1])).length > 0 && seconds(rowText(rows[def + 1])).length > 0 && rows.some((r) => rowText(r).includes('after.austin vs before.austin'));
+        });
+        const def = rowOf(shown, 'def audit(message):');
+        const lens = rowText(shown[def - 1]);
+        const hint = rowText(shown[def + 1]);
+        expect(seconds(lens).some((v) => Math.abs(v - auditDelta) <= 0.006), lens).toBe(true);
+        expect(lens).toContain('vs before.austin');
+        expect(hint).toContain('caller = sys._getframe(1)');
+        expect(seconds(hint).some((v) => Math.abs(v - lineDelta) <= 0.006), hint).toBe(true);
+        // the line whose cost went away carries the improvement sign, drawn in a green
+        const sign = shown[def + 1].find((s) => s.text.includes('▎'));
+        expect(sign, JSON.stringify(shown[def + 1])).toBeDefined();
+        const [r, g, b] = rgb(sign!.fg);
+        expect(g > r && g > b, sign!.fg).toBe(true);
+        save(`screen-${tag}-baseline`, shown, true);
+        await tmux('send-keys', '-t', 'nvim', ':qa!', 'Enter');
+      } finally {
+        await tmux('kill-server').catch(() => undefined);
+      }
+    });
+  });
+});
+
+/** A POST as the flame graph page makes it (JSON, from its own origin). */
+function httpPost(url: string, body: string, origin: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+    })
+      .on('error', fail)
+      .end(body);
+  });
+}
+
+/** A plain HTTP GET, as a browser (or curl) would make it. */
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    request(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', fail)
+      .end();
+  });
+}
 
 /** Keeps a screen as text; the PNG of all of them is made once, after the tests (test output only). */
 const screens: { name: string; rows: Row[]; png: boolean }[] = [];
@@ -610,6 +852,8 @@ afterAll(() => {
   for (const s of screens.filter((x) => x.png)) {
     const one = join(OUTPUT, `${s.name}.html`);
     writeFileSync(one, screenHtml(s.rows));
-    spawnSync(CHROMIUM, [...flags, '--window-size=1100,860', `--screenshot=${join(OUTPUT, `${s.name}.png`)}`, `file://${one}`], { stdio: 'ignore', timeout: 60_000 });
+    // wide enough for the widest row (a 130-column terminal for the baseline)
+    const width = Math.max(1100, Math.ceil(Math.max(...s.rows.map((r) => rowText(r).length)) * 9.1) + 24);
+    spawnSync(CHROMIUM, [...flags, `--window-size=${width},860`, `--screenshot=${join(OUTPUT, `${s.name}.png`)}`, `file://${one}`], { stdio: 'ignore', timeout: 60_000 });
   }
 });

@@ -85,6 +85,17 @@ describe('clients/vscode/package.json', () => {
     }
   });
 
+  it('defines the two baseline change colours (regression, improvement) for every theme kind, and the heat painter uses them', () => {
+    const change = manifest.contributes.colors.filter((c) => !c.id.startsWith('flamelens.lineHeat'));
+    expect(change.map((c) => c.id)).toEqual(['flamelens.lineRegression', 'flamelens.lineImprovement']);
+    for (const c of change) {
+      expect(Object.keys(c.defaults).sort()).toEqual(['dark', 'highContrast', 'highContrastLight', 'light']);
+      for (const colour of Object.values(c.defaults)) expect(colour).toMatch(/^#[0-9a-f]{6}$/i);
+    }
+    const heat = readFileSync(join(VSCODE, 'src', 'heat.ts'), 'utf8');
+    for (const c of change) expect(heat).toContain(`'${c.id}'`);
+  });
+
   it('starts the bundled server from the same directory as the extension', () => {
     expect(manifest.main).toBe('./dist/extension.js');
     expect(readFileSync(join(VSCODE, 'src', 'extension.ts'), 'utf8')).toContain("asAbsolutePath('dist/server.js')");

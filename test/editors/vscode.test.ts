@@ -2,14 +2,22 @@
 // with the shop sources and a real Austin recording, Chromium reading what the editor displays.
 // Needs scripts/setup-code-server.sh (npm test runs it as pretest); without code-server or
 // Chromium the suite is skipped and says why (FLAMELENS_REQUIRE_EDITORS=1 makes that a failure).
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LineHeat } from '../../server/src/protocol';
 import { recorded, WORKLOADS } from '../helpers/paths';
-import { austinCallers, austinLineShare } from './vscode/austin-line-share';
+import {
+  austinCallers,
+  austinFunctionTotal,
+  austinHottestLine,
+  austinLineShare,
+  austinOwnLines,
+  austinWorkShare,
+} from './vscode/austin-line-share';
 import {
   freshProfile,
   installExtension,
@@ -17,14 +25,29 @@ import {
   missingPrerequisites,
   packagedExtension,
   quickPick,
+  quickPickRows,
   REPO,
+  editUserSettings,
   runCommand,
   startCodeServer,
   waitForNoText,
   waitForText,
+  writeUserSettings,
   type CodeServer,
+  type Profile,
 } from './vscode/code-server';
-import { clickLens, editorTabs, heatOnLine, lensAboveLine, lineBox, lineText, waitForHeat, waitForLine } from './vscode/editor-dom';
+import {
+  changeOnLine,
+  clickLens,
+  editorTabs,
+  heatOnLine,
+  lensAboveLine,
+  lineBox,
+  lineText,
+  waitForChange,
+  waitForHeat,
+  waitForLine,
+} from './vscode/editor-dom';
 import { serverLineHeat } from './vscode/server-heat';
 
 const OUT = join(REPO, 'test', 'output', 'vscode');
@@ -52,9 +75,31 @@ const step = (what: string) => process.env.FLAMELENS_TEST_TRACE && process.stder
 const lineTotalCallers = austinCallers(recorded(PROFILE), '/shop/pricing.py', 'line_total');
 const priceBasketCallers = austinCallers(recorded(PROFILE), '/shop/pricing.py', 'price_basket');
 
+// Navigation (issue 12), from the raw file: audit's total (the hotspot list ranks it by total: its
+// time is spent in inspect.stack, which it calls), its call sites, the hot lines by own share.
+const mine = (file: string) => file.startsWith('/home/dev/shop/shop/');
+const audit = austinFunctionTotal(recorded(PROFILE), '/shop/inventory.py', 'audit');
+const auditCallers = austinCallers(recorded(PROFILE), '/shop/inventory.py', 'audit');
+const hotLines = austinOwnLines(recorded(PROFILE), mine);
+// the seed's hot line: inventory.py:16 `caller = inspect.stack()[1]`, its own time plus inspect's
+const seedShare = austinWorkShare(recorded(PROFILE), '/shop/inventory.py', 16, mine);
+// where the flame graph opens workers.checksum (a file no test opens before)
+const checksumLine = austinHottestLine(recorded(PROFILE), '/shop/workers.py', 'checksum');
+
+// The baseline (issue 13): test/fixtures/pairs/audit-fix, after.austin shown, before.austin the
+// baseline. audit's change in seconds of CPU time, from the two raw files (µs).
+const PAIR = join(REPO, 'test', 'fixtures', 'pairs', 'audit-fix');
+const auditBefore = austinFunctionTotal(join(PAIR, 'before.austin'), '/shop/inventory.py', 'audit');
+const auditAfter = austinFunctionTotal(join(PAIR, 'after.austin'), '/shop/inventory.py', 'audit');
+const auditDelta = (auditAfter.value - auditBefore.value) / 1e6;
+/** Every `−2.76 s` (or `+0.21 s`) in a text, as signed numbers of seconds. */
+const seconds = (text: string) => [...text.matchAll(/([−+-])(\d+(?:\.\d+)?) s\b/g)].map((m) => (m[1] === '+' ? 1 : -1) * Number(m[2]));
+
 describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSING ? ` [skipped: ${MISSING}]` : ''}`, () => {
   let dir: string;
   let ws: string;
+  let pairWs: string;
+  let codeProfile: Profile;
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -66,6 +111,7 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     // The .vsix exactly as a user gets it (from the bundles npm test built; see packagedExtension).
     const vsix = await packagedExtension();
     const profile = freshProfile(join(dir, 'code'), SETTINGS);
+    codeProfile = profile;
     step('packaged');
     const installed = await installExtension(profile, vsix);
     expect(installed).toMatch(/flamelens.*successfully installed/i);
@@ -76,6 +122,18 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     cpSync(join(WORKLOADS, 'tests'), join(ws, 'tests'), { recursive: true });
     mkdirSync(join(ws, 'profiles'));
     cpSync(recorded(PROFILE), join(ws, 'profiles', PROFILE));
+    // The pair's workspace: the shop with the fixed inventory.py, both recordings, the newer shown.
+    pairWs = join(dir, 'pair-workspace');
+    cpSync(join(WORKLOADS, 'shop'), join(pairWs, 'shop'), { recursive: true });
+    cpSync(join(PAIR, 'inventory-after.py'), join(pairWs, 'shop', 'inventory.py'));
+    mkdirSync(join(pairWs, 'profiles'));
+    cpSync(join(PAIR, 'before.austin'), join(pairWs, 'profiles', 'before.austin'));
+    cpSync(join(PAIR, 'after.austin'), join(pairWs, 'profiles', 'after.austin'));
+    // and a wall-clock recording, which cannot be compared with CPU time
+    cpSync(recorded('austin3-wall.austin'), join(pairWs, 'profiles', 'austin3-wall.austin'));
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(join(pairWs, 'profiles', 'before.austin'), hourAgo, hourAgo);
+    utimesSync(join(pairWs, 'profiles', 'austin3-wall.austin'), hourAgo, hourAgo);
 
     step('installed');
     server = await startCodeServer(profile, ws);
@@ -266,6 +324,126 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     await page.screenshot({ path: join(OUT, 'heat.png') });
   });
 
+  it('flamelens: Hotspots lists the functions by cost (inventory.audit · 20.8% total) and opens one in a file that was not open', async () => {
+    const auditLabel = `inventory.audit · ${audit.percent.toFixed(1)}% total`;
+    expect(audit.percent).toBeCloseTo(20.77, 1);
+    expect((await editorTabs(page)).map((t) => t.label)).not.toContain('inventory.py');
+    await waitForText(page, '.statusbar-item', '5,600 samples', 30_000);
+    await runCommand(page, 'flamelens: Hotspots');
+    const rows = await quickPickRows(page, 6);
+    await page.screenshot({ path: join(OUT, 'hotspots.png') });
+    // label, then the place (file:line where the function begins: inventory.py:15 `def audit`)
+    expect(rows.find((r) => r.startsWith(auditLabel))).toBe(`${auditLabel} · shop/inventory.py:15`);
+    // pricing.line_total is ranked by its own share: the answer key's 19.50 %
+    const lineTotal = austinFunctionTotal(recorded(PROFILE), '/shop/pricing.py', 'line_total');
+    expect(lineTotal.ownPercent).toBeCloseTo(19.5, 1);
+    expect(rows.find((r) => r.startsWith('pricing.line_total'))).toBe(`pricing.line_total · ${lineTotal.ownPercent.toFixed(1)}% own · shop/pricing.py:25`);
+    await quickPick(page, auditLabel, { partial: true });
+    await waitForText(page, '.tabs-container .tab.active', 'inventory.py', 30_000);
+    await waitForText(page, '.statusbar-item', /Ln 15\b/, 30_000);
+    expect((await editorTabs(page)).find((t) => t.label === 'inventory.py')).toMatchObject({ preview: false, active: true });
+  });
+
+  it("inventory.py: audit's lens on its own line and the seed's hot line (16, inspect.stack) at the hottest tint (screenshot)", async () => {
+    // line 16's own time plus the library time under it, as the server measures heat: >= 15 % is step 4
+    expect(seedShare).toBeGreaterThanOrEqual(15);
+    await waitForLine(page, 16, 'caller = inspect.stack()[1]');
+    await waitForHeat(page, 16, true);
+    expect(await heatOnLine(page, 16)).toBe(4);
+    const lens = await lensAboveLine(page, 15, `${audit.percent.toFixed(1)}%`);
+    expect(lens).toMatch(/Inventory\.(receive|ship)/);
+    // the lens is a row of its own: line 15 shows the def and nothing else of the lens
+    expect(await lineText(page, 15)).toMatch(/^\s*def audit\(message\):\s*$/);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(OUT, 'seed-line.png') });
+  });
+
+  it("the call hierarchy view lists audit's callers (Inventory.receive, Inventory.ship) with their shares and opens one", async () => {
+    const [first, second] = auditCallers;
+    expect([first, second].map((c) => [c.name, c.line])).toEqual([
+      ['Inventory.receive', 34],
+      ['Inventory.ship', 42],
+    ]);
+    await goToLine(page, 15);
+    await runCommand(page, 'Calls: Show Call Hierarchy');
+    const label = (c: typeof first) => `inventory.${c.name} · ${c.share.toFixed(1)}%`;
+    const tree = '.part.sidebar .monaco-list-row';
+    const row = await waitForText(page, tree, label(first), 30_000);
+    await waitForText(page, tree, label(second), 30_000);
+    expect(row).toContain(label(first));
+    await page.screenshot({ path: join(OUT, 'call-hierarchy.png') });
+    // following a caller opens its call site
+    await page.locator(tree, { hasText: label(second) }).first().click();
+    await waitForText(page, '.statusbar-item', new RegExp(`Ln ${second.line}\\b`), 30_000);
+    await runCommand(page, 'View: Show Explorer');
+  });
+
+  it('with flamelens.diagnostics { enabled: true } the Problems panel lists the hot lines; turned off, they go', async () => {
+    const [hottest, next] = hotLines;
+    await editUserSettings(page, { ...SETTINGS, 'flamelens.diagnostics': { enabled: true } });
+    await runCommand(page, 'Problems: Focus on Problems View');
+    const problems = '.markers-panel .monaco-list-row';
+    const one = await waitForText(page, problems, 'hot line #1', 30_000);
+    const two = await waitForText(page, problems, 'hot line #2', 30_000);
+    await page.screenshot({ path: join(OUT, 'problems.png') });
+    // the hottest lines by own share, computed from the raw recording: workers.py:12, then
+    // pricing.py:28 (the answer key's 14.13 %)
+    expect(one).toContain(`hot line #1: ${hottest.percent.toFixed(1)}% own`);
+    expect(two).toContain(`hot line #2: ${next.percent.toFixed(1)}% own`);
+    expect(next).toMatchObject({ file: '/home/dev/shop/shop/pricing.py', line: 28 });
+    expect(next.percent).toBeCloseTo(14.13, 1);
+    await editUserSettings(page, SETTINGS);
+    await waitForNoText(page, problems, 'hot line #', 30_000);
+    await runCommand(page, 'View: Toggle Panel Visibility');
+  });
+
+  it('flamelens: Open Flame Graph shows the page in a webview beside the editor; a click on a frame opens its file there', async () => {
+    await runCommand(page, 'flamelens: Open Flame Graph');
+    await waitForText(page, '.tabs-container .tab', 'flamelens: flame graph', 30_000);
+    // the page itself, framed inside the webview (code-server reaches it through its port proxy)
+    let graph: Frame | undefined;
+    const deadline = Date.now() + 40_000;
+    while (!graph) {
+      for (const f of page.frames()) {
+        if ((await f.evaluate('document.documentElement.dataset.ready').catch(() => undefined)) === 'true') graph = f;
+      }
+      if (Date.now() > deadline) throw new Error(`no flame graph page ready among the frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+      await new Promise((ok) => setTimeout(ok, 250));
+    }
+    const url = graph.url();
+    // what the server serves there, fetched as any HTTP client would: the page with the profile's data
+    const data = await httpGet(new URL('data.json', url).href);
+    expect(data.status).toBe(200);
+    expect(JSON.parse(data.body).profile).toBe(PROFILE);
+    type Drawn = { name: string; x: number; y: number; w: number; h: number };
+    const frames = (await graph.evaluate('window.flamelens.frames()')) as Drawn[];
+    const checksum = frames.filter((f) => f.name === 'checksum').sort((a, b) => b.w - a.w)[0];
+    expect(checksum, frames.map((f) => f.name).join(', ')).toBeDefined();
+    await page.screenshot({ path: join(OUT, 'flame-graph.png') });
+    expect((await editorTabs(page)).map((t) => t.label)).not.toContain('workers.py');
+    // frames() gives places in the page's own viewport, which is the frame's html element
+    await graph.locator('html').click({ position: { x: checksum.x + checksum.w / 2, y: checksum.y + checksum.h / 2 } });
+    // workers.py opens at checksum's hottest line, in the editor next to the graph, which stays open
+    await waitForText(page, '.tabs-container .tab.active', 'workers.py', 30_000);
+    await waitForText(page, '.statusbar-item', new RegExp(`Ln ${checksumLine}\\b`), 30_000);
+    const tabs = await editorTabs(page);
+    expect(tabs.map((t) => t.label)).toContain('flamelens: flame graph');
+    expect(await page.locator('.editor-group-container').count()).toBe(2);
+    await page.screenshot({ path: join(OUT, 'flame-graph-click.png') });
+    // from the editor, the sandwich of the function under the cursor (checksum: its callers above)
+    await runCommand(page, 'flamelens: Open Flame Graph of This Function');
+    let sandwich: Frame | undefined;
+    await expect
+      .poll(async () => {
+        sandwich = page.frames().find((f) => f.url().includes('#fn=checksum'));
+        return sandwich ? await sandwich.evaluate("document.getElementById('sandwich-name')?.textContent").catch(() => null) : null;
+      }, { timeout: 30_000 })
+      .toBe('checksum');
+    const shown = (await sandwich!.evaluate('window.flamelens.frames()')) as (Drawn & { pane: string })[];
+    expect(shown.filter((f) => f.pane === 'callers').map((f) => f.name)).toContain('worker');
+    await page.screenshot({ path: join(OUT, 'flame-graph-sandwich.png') });
+  });
+
   it('looks right in a dark theme too (screenshot)', async () => {
     await runCommand(page, 'Preferences: Color Theme');
     await page.locator('.quick-input-widget input').fill('Dark Modern');
@@ -273,8 +451,57 @@ describe.skipIf(MISSING !== undefined)(`VS Code extension in code-server${MISSIN
     await page.waitForSelector('.monaco-workbench.vs-dark', { timeout: 30_000 });
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(OUT, 'dark.png') });
-    expect(await heatOnLine(page, 28)).toBeGreaterThan(0);
+    // workers.py, opened from the flame graph beside it: checksum's hot line keeps its tint
+    expect(await heatOnLine(page, checksumLine)).toBeGreaterThan(0);
   });
+  it('flamelens: Select Baseline compares after.austin with before.austin: the Δ on audit (about −2.76 s) in its lens and hint, the status, a change bar', async () => {
+    expect(auditDelta).toBeCloseTo(-2.755, 2);
+    // another folder in the same code-server: the fixed sources with both recordings
+    writeUserSettings(codeProfile, SETTINGS);
+    await page.goto(`${server!.url}?folder=${encodeURIComponent(pairWs)}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    const row = (name: string) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: new RegExp(`^${name}$`) }).first();
+    await row('shop').click({ timeout: 60_000 });
+    await row('inventory.py').click({ timeout: 30_000 });
+    await waitForText(page, '.monaco-editor .view-lines', 'def audit', 60_000);
+    await waitForText(page, '.statusbar-item', 'after.austin', 60_000);
+    await waitForLine(page, 17, 'def audit');
+    await runCommand(page, 'flamelens: Select Baseline');
+    const rows = await quickPickRows(page, 4);
+    expect(rows[0]).toMatch(/^None/);
+    expect(rows.some((r) => r.startsWith('Previous profile'))).toBe(true);
+    // a baseline that measures something else: no numbers, and the status and a message say so
+    await quickPick(page, 'austin3-wall.austin', { partial: true });
+    await waitForText(page, '.statusbar-item', 'no comparison', 30_000);
+    expect(await waitForText(page, '.notifications-toasts', 'cannot compare', 30_000)).toMatch(/CPU time[\s\S]*wall/);
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'flamelens: Select Baseline');
+    // the picker marks the baseline in use
+    await quickPickRows(page, 4);
+    const checked = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.codicon-check') });
+    expect(await checked.count()).toBe(1);
+    expect(await checked.first().innerText()).toContain('austin3-wall.austin');
+    await quickPick(page, 'before.austin', { partial: true });
+    // the status says what is compared with what
+    await waitForText(page, '.statusbar-item', 'after.austin vs before.austin', 60_000);
+    // audit's lens and the hint on its old hot line (16 in the baseline, 18 now) carry the change
+    const lens = await lensAboveLine(page, 17, ' s (', 60_000);
+    const hint = await waitForLine(page, 18, '−', 30_000);
+    const near = (text: string) => seconds(text).some((v) => Math.abs(v - auditDelta) <= 0.006);
+    expect(near(lens), lens).toBe(true);
+    expect(lens).toContain('vs before.austin');
+    expect(near(hint), hint).toBe(true);
+    // the line whose cost is gone carries the improvement bar, none the regression one
+    await waitForChange(page, 18, 'improvement');
+    for (let n = 1; n <= 45; n++) expect(await changeOnLine(page, n).catch(() => ''), `line ${n}`).not.toBe('regression');
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(OUT, 'baseline.png') });
+    // and back to no comparison
+    await runCommand(page, 'flamelens: Select Baseline');
+    await quickPick(page, 'None', { partial: true });
+    await waitForNoText(page, '.statusbar-item', ' vs before.austin', 30_000);
+    await waitForChange(page, 18, '');
+  }, 150_000);
 });
 
 /** Moves the cursor to line `n` (1-based) with Go to Line, which scrolls it into view. */
@@ -284,4 +511,17 @@ async function goToLine(page: Page, n: number): Promise<void> {
   await input.fill(`:${n}`);
   await input.press('Enter');
   await waitForText(page, '.statusbar-item', new RegExp(`Ln ${n}\\b`), 10_000);
+}
+
+/** A plain HTTP GET, as any client that is not the editor would make it. */
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }

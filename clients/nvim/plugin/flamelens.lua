@@ -36,6 +36,7 @@ vim.api.nvim_create_autocmd('ColorScheme', {
   group = group,
   callback = function()
     require('flamelens.heat').define_highlights(false)
+    require('flamelens.heat').define_change_highlights()
     require('flamelens.lens').define_highlights()
   end,
 })
@@ -63,10 +64,11 @@ for _, id in ipairs({ 'flamelens.showCallers', 'flamelens.openCallSite' }) do
 end
 
 vim.api.nvim_create_user_command('Flamelens', function(cmd)
-  require('flamelens.commands').run(cmd.fargs)
+  require('flamelens.commands').run(cmd.fargs, cmd.bang)
 end, {
   nargs = '*',
-  desc = 'flamelens: profile | metric | scope | toggle | callers',
+  bang = true,
+  desc = 'flamelens: profile | metric | scope | toggle | callers | hotspots | incoming | outgoing | baseline | diagnostics | flamegraph',
   complete = function(arglead, cmdline)
     return require('flamelens.commands').complete(arglead, cmdline)
   end,

@@ -19,6 +19,7 @@ import {
   type StatusParams,
 } from '../../../server/src/protocol';
 import { openCallSite, pickCallerAt, registerCommands } from './commands';
+import { FlameGraphPanel } from './flame-graph';
 import { LineHeatPainter } from './heat';
 import { StatusItem } from './status';
 
@@ -27,6 +28,7 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   // The same bundle as the `flamelens` bin: main.ts starts the server when it sees --node-ipc.
   const module = context.asAbsolutePath('dist/server.js');
+  const flameGraph = new FlameGraphPanel();
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
@@ -50,6 +52,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }
         return next(command, args);
       },
+      window: {
+        // A frame clicked in the flame graph panel opens its source in the editor next to the
+        // panel, not in the panel's own column (where it would hide the graph).
+        showDocument: async (params, token, next) => {
+          if (params.external === true || !flameGraph.visible) return next(params, token);
+          const selection = params.selection && new vscode.Range(
+            params.selection.start.line, params.selection.start.character, params.selection.end.line, params.selection.end.character,
+          );
+          try {
+            await vscode.window.showTextDocument(vscode.Uri.parse(params.uri), {
+              viewColumn: flameGraph.sourceColumn(),
+              selection,
+              preserveFocus: params.takeFocus !== true,
+              preview: false,
+            });
+            return { success: true };
+          } catch {
+            return { success: false };
+          }
+        },
+      },
     },
   };
   client = new LanguageClient('flamelens', 'flamelens', serverOptions, clientOptions);
@@ -57,7 +80,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const status = new StatusItem();
   const heat = new LineHeatPainter();
-  context.subscriptions.push(status, heat, registerCommands(() => client));
+  context.subscriptions.push(status, heat, flameGraph, registerCommands(() => client, { status: () => status.last, flameGraph }));
   context.subscriptions.push(
     client.onNotification(StatusNotification, (params: StatusParams) => status.update(params)),
     client.onNotification(LineHeatNotification, (params: LineHeatParams) => heat.update(params)),

@@ -10,6 +10,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 const run = promisify(execFile);
 // Page functions run in the browser; the project's tsconfig has no DOM library.
 declare const document: { querySelectorAll(selector: string): ArrayLike<{ innerText: string }> };
+interface Row {
+  innerText: string;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): Row | null;
+}
 
 export const REPO = resolve(__dirname, '..', '..', '..');
 export const CODE_SERVER = process.env.FLAMELENS_CODE_SERVER ?? join(REPO, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
@@ -198,4 +203,42 @@ export async function quickPick(page: Page, label: string, { partial = false, ac
   const shown = clean(await row.innerText());
   if (accept) await row.click();
   return shown;
+}
+
+/** Replaces the profile's User/settings.json (code-server watches it and applies the change). */
+export function writeUserSettings(profile: Profile, settings: Record<string, unknown>): void {
+  writeFileSync(join(profile.user, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** The rows of the open QuickPick as shown (label, then description and detail), top to bottom. */
+export async function quickPickRows(page: Page, atLeast = 1): Promise<string[]> {
+  const handle = await page.waitForFunction(
+    (n) => {
+      // a list reuses its row elements: their order on screen is their data-index
+      const text = (e: Row, sel: string) => (e.querySelector(sel)?.innerText ?? '').replace(/\u00a0/g, ' ').trim();
+      const rows = Array.from(document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row') as ArrayLike<Row>)
+        .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+        .map((e) => [text(e, '.label-name'), text(e, '.label-description'), text(e, '.quick-input-list-detail')].filter(Boolean).join(' · '));
+      return rows.length >= n ? rows : false;
+    },
+    atLeast,
+    { timeout: 30_000 },
+  );
+  return (await handle.jsonValue()) as string[];
+}
+
+/**
+ * Changes the user settings the way a user does, in the settings.json editor (code-server does not
+ * notice the file being written behind its back): the whole file replaced, saved, the tab closed.
+ */
+export async function editUserSettings(page: Page, settings: Record<string, unknown>): Promise<void> {
+  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+  await waitForText(page, '.tabs-container .tab.active', 'settings.json', 30_000);
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+a');
+  // one insertion, not keystrokes: the editor would close brackets and quotes as they are typed
+  await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+  await page.keyboard.press('Control+s');
+  await waitForNoText(page, '.tabs-container .tab.active.dirty', 'settings.json', 10_000);
+  await runCommand(page, 'View: Close Editor');
 }

@@ -15,7 +15,7 @@ interface Rect {
 interface El {
   innerText: string;
   className: string;
-  style: { background: string };
+  style: { background: string; borderLeft: string };
   children: ArrayLike<El>;
   appendChild(e: El): void;
   remove(): void;
@@ -27,7 +27,7 @@ declare const document: {
   querySelector(selector: string): El | null;
   createElement(tag: string): El;
 };
-declare function getComputedStyle(e: El): { backgroundColor: string };
+declare function getComputedStyle(e: El): { backgroundColor: string; borderLeftColor: string; borderLeftWidth: string };
 
 /** The screen top of line `n` (1-based) in the visible editor, or null when it is not rendered. */
 function lineTop(n: number): number | null {
@@ -135,6 +135,47 @@ function heatSource(n: number): string {
       if (i >= 0 && probes[i] !== 'rgba(0, 0, 0, 0)') return i + 1;
     }
     return 0;
+  }, n);
+}
+
+/**
+ * Which change bar (`flamelens.lineRegression` or `flamelens.lineImprovement`, drawn with a
+ * baseline) marks line `n`: 'regression', 'improvement', or '' for none. Resolved like heatOnLine.
+ */
+export async function changeOnLine(page: Page, n: number): Promise<string> {
+  return (await page.evaluate(changeSource(n))) as string;
+}
+
+/** Waits until line `n` carries the change bar `change` ('' for none). */
+export async function waitForChange(page: Page, n: number, change: string, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(`${changeSource(n)} === ${JSON.stringify(change)}`, undefined, { timeout });
+}
+
+function changeSource(n: number): string {
+  return source((lineTop, n) => {
+    const top = lineTop(n);
+    const host = document.querySelector('.monaco-workbench');
+    if (top === null || !host) return '';
+    const kinds = ['regression', 'improvement'];
+    const probes = kinds.map((k) => {
+      const probe = document.createElement('div');
+      probe.style.borderLeft = `4px solid var(--vscode-flamelens-line${k[0].toUpperCase()}${k.slice(1)})`;
+      host.appendChild(probe);
+      const colour = getComputedStyle(probe).borderLeftColor;
+      probe.remove();
+      return colour;
+    });
+    const overlay = Array.from(document.querySelectorAll('.monaco-editor .view-overlays > div')).find(
+      (e) => Math.abs(Math.round(e.getBoundingClientRect().top) - top) <= 1,
+    );
+    if (!overlay) return '';
+    for (const c of Array.from(overlay.children)) {
+      const style = getComputedStyle(c);
+      if (style.borderLeftWidth === '0px') continue;
+      const i = probes.indexOf(style.borderLeftColor);
+      if (i >= 0) return kinds[i];
+    }
+    return '';
   }, n);
 }
 

@@ -1,7 +1,10 @@
 --- Line heat: `flamelens/lineHeat` notifications (server/src/protocol.ts) drawn as a background
 --- tint per line, FlamelensHeat1 (coolest) .. FlamelensHeat4 (hottest): the same four steps as the
 --- VS Code client. The groups are defined with `default`, so a colorscheme or the user can
---- override them.
+--- override them. With a baseline, a line whose change is flagged also gets a sign, `▎` in
+--- FlamelensRegression (more cost than in the baseline) or FlamelensImprovement (less, or gone):
+--- a sign rather than a second tint, so that the line's heat stays readable, as gitsigns marks
+--- changed lines.
 local M = {}
 
 local api = vim.api
@@ -40,7 +43,22 @@ function M.define_highlights(force)
   end
 end
 
+--- The two change groups: linked to the diagnostic colours every colorscheme styles (DiagnosticOk
+--- exists from 0.9; before, a green of our own).
+function M.define_change_highlights()
+  vim.cmd('highlight default link FlamelensRegression DiagnosticError')
+  if vim.fn.hlexists('DiagnosticOk') == 1 then
+    vim.cmd('highlight default link FlamelensImprovement DiagnosticOk')
+  else
+    vim.cmd('highlight default FlamelensImprovement guifg=#3fb950 ctermfg=2')
+  end
+end
+
 M.define_highlights(false)
+M.define_change_highlights()
+
+M.change_sign = '▎'
+local change_groups = { regression = 'FlamelensRegression', improvement = 'FlamelensImprovement' }
 
 local by_file = {} -- file name -> last LineHeatParams for it
 
@@ -75,6 +93,10 @@ function M.draw(bufnr, params)
   local count = api.nvim_buf_line_count(bufnr)
   for _, item in ipairs(params.lines or {}) do
     local line, level = item.line, M.level(item)
+    local change = type(item) == 'table' and change_groups[item.change] or nil
+    if change and type(line) == 'number' and line >= 0 and line < count then
+      pcall(api.nvim_buf_set_extmark, bufnr, M.ns, line, 0, { sign_text = M.change_sign, sign_hl_group = change, priority = 90 })
+    end
     if type(line) == 'number' and line >= 0 and line < count and level > 0 then
       local opts = { hl_group = 'FlamelensHeat' .. level, hl_eol = true, priority = 90 }
       if line + 1 < count then

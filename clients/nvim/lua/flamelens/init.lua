@@ -16,7 +16,7 @@ local source = debug.getinfo(1, 'S').source:sub(2)
 --- packpath entry linking to a checkout still finds the checkout's dist/.
 M.plugin_root = uv.fs_realpath(vim.fn.fnamemodify(source, ':p:h:h:h')) or vim.fn.fnamemodify(source, ':p:h:h:h')
 
-local options = { autostart = true, heat = true, inlay_hints = true }
+local options = { autostart = true, heat = true, inlay_hints = true, browser = true }
 local config -- resolved: lsp/flamelens.lua with setup() options on top
 local started = {} -- 0.7 only: root_dir -> client id (vim.lsp.start does this bookkeeping on 0.8+)
 
@@ -52,7 +52,9 @@ end
 --- Configures the plugin; optional (the defaults work from a checkout with a built server).
 --- opts: cmd, filetypes, root_markers, settings ({ flamelens = {...} }, see docs/configuration.md),
 --- autostart (default true), heat (line heat, default true), inlay_hints (default true),
---- capabilities (merged into the client's), on_attach(client, bufnr).
+--- browser (`:Flamelens flamegraph` opens the page's URL: true for the system's browser, false to
+--- only print the URL, or a function(url)), capabilities (merged into the client's),
+--- on_attach(client, bufnr).
 function M.setup(opts)
   opts = opts or {}
   if type(opts) ~= 'table' then
@@ -63,6 +65,7 @@ function M.setup(opts)
     autostart = opts.autostart ~= false,
     heat = opts.heat ~= false,
     inlay_hints = opts.inlay_hints ~= false,
+    browser = opts.browser == nil and true or opts.browser,
     capabilities = opts.capabilities,
     on_attach = opts.on_attach,
   }
@@ -280,6 +283,13 @@ function M.request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
+function M.notify(client, method, params)
+  if method_calls then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
 function M.request_sync(client, method, params, timeout_ms, bufnr)
   if method_calls then
     return client:request_sync(method, params, timeout_ms, bufnr)
@@ -340,15 +350,30 @@ function M.on_status(err, params)
   end
   M.status = params
   api.nvim_exec_autocmds('User', { pattern = 'FlamelensStatus', modeline = false })
+  -- a statusline showing statusline() is drawn again now, not at the next keystroke
+  vim.cmd('redrawstatus!')
 end
 
---- A short status text for a statusline: `flamelens: cpu.austin · CPU time · 5600 samples`.
+--- A short status text for a statusline: `flamelens: cpu.austin · CPU time · 5600 samples`, with a
+--- baseline `flamelens: after.austin vs before.austin · ...` (or `(no comparison)` when it cannot be
+--- compared; `:Flamelens` says why).
 function M.statusline()
   local s = M.status
   if not s or s.profile == nil or s.profile == vim.NIL then
     return ''
   end
-  local parts = { 'flamelens: ' .. vim.fn.fnamemodify(s.profile, ':t') }
+  local name = vim.fn.fnamemodify(s.profile, ':t')
+  if type(s.baseline) == 'string' then
+    if type(s.comparison) == 'string' then
+      name = name .. ' vs ' .. vim.fn.fnamemodify(s.baseline, ':t')
+    elseif s.baselineLoading == true then
+      name = name .. ' vs ' .. vim.fn.fnamemodify(s.baseline, ':t') .. ' (loading)'
+    end
+  end
+  if type(s.baselineProblem) == 'string' then
+    name = name .. ' (no comparison)'
+  end
+  local parts = { 'flamelens: ' .. name }
   if type(s.metricLabel) == 'string' then
     parts[#parts + 1] = s.metricLabel
   end
