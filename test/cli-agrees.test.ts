@@ -10,7 +10,7 @@ import { formatPercent } from '../server/src/core/format';
 import { loadProfile } from '../server/src/core/load';
 import { ProfileView } from '../server/src/core/view';
 import { FIXTURES, RECORDED } from './helpers/paths';
-import { labelOf, makeWorkspace, TestClient, type Workspace } from './lsp/harness';
+import { hintFigures, labelOf, makeWorkspace, TestClient, type Workspace } from './lsp/harness';
 
 const PROFILES = [
   ...readdirSync(RECORDED).map((f) => join(RECORDED, f)),
@@ -73,7 +73,7 @@ describe('CLI annotate and the language server agree on every recording', () => 
         // a line with no own time names its callee instead of "own 0.0%" (the CLI prints the number):
         // compare its total, and only on lines whose own the CLI says is zero
         const ownZero = new Set(doc.lines.filter((l) => l.own === 0).map((l) => l.line));
-        const shown = [...hints].map(([l, label]): [number, string] => [l, ownZero.has(l) ? label.replace(/ · (?:\d+% )?in \S.*$/, ' · own 0.0%') : label]);
+        const shown = [...hints].map(([l, label]): [number, string] => [l, ownZero.has(l) ? label.replace(/ · (?:\d+% )?in \S.*$/, ' · own 0.0%') : hintFigures(label)]);
         expect(shown.sort((a, b) => a[0] - b[0]), `${name} ${relative(ws.dir, ws.path(rel))}`).toEqual([...expected].sort((a, b) => a[0] - b[0]));
         if (doc.lineData === 'none') expect(hints.size).toBe(0);
         compared += expected.size;

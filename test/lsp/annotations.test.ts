@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorded } from '../helpers/paths';
-import { hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import { hintAt, hoverText, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 import { callerShares, lineShares, naiveAustin } from './naive-austin';
 
 const CPU = recorded('austin3-cpu.austin');
@@ -28,7 +28,7 @@ describe('a workspace holding the shop sources and a CPU recording made under /h
     expect(expected.own).toBeCloseTo(14.13, 1);
     const hint = hintAt(await c.inlayHints(pricing), 27);
     expect(hint).toBeDefined();
-    expect(labelOf(hint)).toBe(`${expected.total.toFixed(1)}% · own ${expected.own.toFixed(1)}%`);
+    expect(hintFigures(labelOf(hint))).toBe(`${expected.total.toFixed(1)}% · own ${expected.own.toFixed(1)}%`);
     expect(hint!.paddingLeft).toBe(true);
     // at the end of the line
     expect(hint!.position.character).toBe('        total += item.unit_price * factor'.length);
@@ -129,7 +129,7 @@ describe('a memory recording', () => {
 
   it('shows memory allocated by default, in bytes (answer key: memory.py:7 42.99 %)', async () => {
     const hint = hintAt(await c.inlayHints(memory), 6);
-    expect(labelOf(hint)).toMatch(/own 43\.0%$/);
+    expect(hintFigures(labelOf(hint))).toMatch(/own 43\.0%$/);
     expect(String(hint!.tooltip)).toMatch(/memory allocated/);
     expect(String(hint!.tooltip)).toMatch(/MiB/);
   });
@@ -149,6 +149,6 @@ describe('a memory recording', () => {
     const from = c.mark();
     await c.command('flamelens.selectMetric', 'dealloc');
     await c.waitForRequest('workspace/inlayHint/refresh', from);
-    expect(labelOf(hintAt(await c.inlayHints(memory), 24))).toMatch(/own 97\.[45]%$/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(memory), 24)))).toMatch(/own 97\.[45]%$/);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallersResult, LineHeatParams, MetricSummary, ProfileSummary, ScopeSummary, StatusParams } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
-import { hintAt, labelOf, makeWorkspace, TestClient } from './harness';
+import { hintAt, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 import { lineShares, naiveAustin } from './naive-austin';
 
 let c: TestClient | undefined;
@@ -12,7 +12,7 @@ afterEach(async () => {
   c = undefined;
 });
 
-const ownAt28 = async (cl: TestClient, uri: string) => labelOf(hintAt(await cl.inlayHints(uri), 27)).replace(/^.* · /, '');
+const ownAt28 = async (cl: TestClient, uri: string) => hintFigures(labelOf(hintAt(await cl.inlayHints(uri), 27))).replace(/^.* · /, '');
 
 describe('metrics', () => {
   it('lists the metrics of a full-mode recording and switches between them', async () => {

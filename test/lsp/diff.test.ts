@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaselineSummary, LineHeatParams, StatusParams } from '../../server/src/protocol';
 import { FIXTURES, recorded } from '../helpers/paths';
-import { hintAt, hoverText, labelOf, makeWorkspace, TestClient, type Workspace } from './harness';
+import { hintAt, hoverText, labelOf, makeWorkspace, TestClient, type Workspace, hintFigures } from './harness';
 import { naiveAustin, type NaiveSample } from './naive-austin';
 
 const PAIR = join(FIXTURES, 'pairs', 'audit-fix');
@@ -91,7 +91,7 @@ describe('after.austin compared with before.austin (flamelens.baseline), the aft
     expect(lineSeconds(after, '/shop/inventory.py', 18)).toBe(0);
     const hint = hintAt(await c.inlayHints(inventory), 17);
     expect(labelOf(hint)).toMatch(/^\u22122\.\d\d s$/);
-    expect(Math.abs(shownDelta(labelOf(hint))! - expected)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(shownDelta(hintFigures(labelOf(hint)))! - expected)).toBeLessThanOrEqual(0.05);
     expect(String(hint!.tooltip)).toMatch(/vs before\.austin \(line 16 there\): 2\.76 s → 0 s/);
     // the baseline's line 16 is never put on the current line 16 (audit's docstring-shifted def is 17)
     expect(labelOf(hintAt(await c.inlayHints(inventory), 15))).toBe('');
@@ -114,7 +114,7 @@ describe('after.austin compared with before.austin (flamelens.baseline), the aft
   it('shows no change on workers.py:12 and pricing.py:28: unchanged code within sampling noise', async () => {
     for (const [uri, line] of [[workers, 11], [pricing, 27]] as const) {
       const hint = hintAt(await c.inlayHints(uri), line);
-      expect(labelOf(hint)).toMatch(/^\d+\.\d% · own \d+\.\d%$/);
+      expect(hintFigures(labelOf(hint))).toMatch(/^\d+\.\d% · own \d+\.\d%$/);
       expect(String(hint!.tooltip)).not.toMatch(/vs before/);
       // the hover still shows both columns and why nothing is flagged
       const hover = hoverText(await c.hover(uri, line));
@@ -168,7 +168,7 @@ describe('no baseline set', () => {
       const s = await c.ready('after.austin');
       expect(Object.keys(s).filter((k) => /baseline|comparison/i.test(k))).toEqual([]);
       const inventory = await c.open('shop/inventory.py');
-      for (const h of await c.inlayHints(inventory)) expect(labelOf(h)).toMatch(/^\d+\.\d% · own (\d+\.\d|<0\.1)%$/);
+      for (const h of await c.inlayHints(inventory)) expect(hintFigures(labelOf(h))).toMatch(/^\d+\.\d% · own (\d+\.\d|<0\.1)%$/);
       const heat = await c.lineHeat(inventory);
       for (const l of heat.lines) expect(Object.keys(l).sort()).toEqual(['heat', 'line', 'percent']);
     } finally {

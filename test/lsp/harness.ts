@@ -279,11 +279,14 @@ export function labelOf(h: InlayHint | undefined): string {
 
 /**
  * A hint's numbers in one shape, whatever the label says about them: `20.8% · in inspect.stack`
- * (a line with no own time names what it calls) reads as `20.8% · own 0.0%`.
+ * (a line with no own time names what it calls) reads as `20.8% · own 0.0%`, `14.1% · all own`
+ * (a leaf line) as `14.1% · own 14.1%`.
  */
 export function hintFigures(label: string): string {
   const m = /^(\S+) · in .+$/.exec(label);
-  return m ? `${m[1]} · own 0.0%` : label;
+  if (m) return `${m[1]} · own 0.0%`;
+  const all = /^(\S+) · all own$/.exec(label);
+  return all ? `${all[1]} · own ${all[1]}` : label;
 }
 
 export function hoverText(h: Hover | null): string {

@@ -7,7 +7,7 @@ import { loadProfile } from '../../server/src/core/load';
 import { nameFrom } from '../../server/src/core/present';
 import type { StatusParams } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
-import { hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import { hintAt, hoverText, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 
@@ -30,7 +30,9 @@ async function oneShotLabels(file: string): Promise<Map<number, string>> {
     const tail = callee
       ? `${callee.value / agg.lineTotal[id] >= 0.995 ? '' : `${Math.round((callee.value / agg.lineTotal[id]) * 100)}% `}in ${nameFrom(profile.functionAt(callee.funcId).name, profile.functionAt(callee.funcId).file, k.file)}`
       : `own ${formatPercent(agg.percent(agg.lineOwn[id]))}`;
-    out.set(k.line - 1, `${formatPercent(agg.percent(agg.lineTotal[id]))} · ${tail}`);
+    const total = formatPercent(agg.percent(agg.lineTotal[id]));
+    // a leaf line's total is all its own: said once
+    out.set(k.line - 1, `${total} · ${tail === `own ${total}` ? 'all own' : tail}`);
   }
   return out;
 }
@@ -77,7 +79,7 @@ describe('a profile that grows while it is watched', () => {
     expect(s.profile).toBe(ws.path('run.austin'));
     const uri = await c.open('shop/pricing.py');
     // answer key: pricing.py:28 own 5.87 % of wall time
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/· own 5\.9%$/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/· own 5\.9%$/);
   });
 });
 
@@ -88,11 +90,11 @@ describe('a profile deleted while active', () => {
     c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
     await c.ready('new.austin');
     const uri = await c.open('shop/pricing.py');
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 14\.1%$/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/own 14\.1%$/);
     const from = c.mark();
     unlinkSync(ws.path('new.austin'));
     await c.ready('old.austin', from);
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 5\.9%$/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/own 5\.9%$/);
   });
 });
 
@@ -103,7 +105,7 @@ describe('annotations follow edits', () => {
     await c.ready();
     const uri = await c.open('shop/pricing.py');
     const before = labelOf(hintAt(await c.inlayHints(uri), 27));
-    expect(before).toMatch(/own 14\.1%/);
+    expect(before).toBe('14.1% · all own');
     const lensBefore = (await c.codeLenses(uri)).find((l) => l.command?.title.includes('total') && l.range.start.line === 24);
     expect(lensBefore).toBeDefined();
 

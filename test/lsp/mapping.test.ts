@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recorded, WORKLOADS } from '../helpers/paths';
 import type { StatusParams } from '../../server/src/protocol';
-import { FULL_CAPABILITIES, hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import { FULL_CAPABILITIES, hintAt, hoverText, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 
@@ -26,7 +26,7 @@ describe('path mapping', () => {
     await c.ready();
     const a = await c.open('a/shop/pricing.py');
     const b = await c.open('b/shop/pricing.py');
-    expect(labelOf(hintAt(await c.inlayHints(b), 27))).toMatch(/own 14\.1%/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(b), 27)))).toMatch(/own 14\.1%/);
     expect(await c.inlayHints(a)).toEqual([]);
 
     // without the mapping the tie is logged, and exactly one copy gets the data
@@ -53,13 +53,13 @@ describe('path mapping', () => {
       await c.ready();
       const uri = pathToFileURL(lib).href;
       await c.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: readFileSync(lib, 'utf8') } });
-      expect(labelOf(hintAt(await c.inlayHints(uri), 3))).toBe('90.0% · own 90.0%');
+      expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 3)))).toBe('90.0% · own 90.0%');
       const lens = (await c.codeLenses(uri)).find((l) => l.command?.command === 'flamelens.showCallers');
       expect(lens?.range.start.line).toBe(0);
       expect(lens?.command?.title).toBe('90.0% total · 90.0% own · callers: <module> 100%');
       // and the workspace's app.py through the suffix of /home/dev/shop/app.py
       const app = await c.open('app.py');
-      expect(labelOf(hintAt(await c.inlayHints(app), 0))).toBe('100.0% · own 10.0%');
+      expect(hintFigures(labelOf(hintAt(await c.inlayHints(app), 0)))).toBe('100.0% · own 10.0%');
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
@@ -79,7 +79,7 @@ describe('workspace folders', () => {
     await c.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [two], removed: [] } });
     await c.ready('cpu.austin');
     const uri = await c.open('two/shop/pricing.py');
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 14\.1%/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/own 14\.1%/);
     const from = c.mark();
     await c.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [two] } });
     await c.waitForNotification<StatusParams>('flamelens/status', (s) => s.profile === null, from);
@@ -131,7 +131,7 @@ describe('other formats', () => {
     const s = await c.ready();
     expect(s.format).toBe('mojo');
     const uri = await c.open('shop/pricing.py');
-    const own = parseFloat(labelOf(hintAt(await c.inlayHints(uri), 27)).replace(/^.*own /, ''));
+    const own = parseFloat(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27))).replace(/^.*own /, ''));
     expect(Math.abs(own - 8.85)).toBeLessThanOrEqual(0.1);
   });
 });

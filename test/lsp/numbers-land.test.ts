@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../server/src/core/load';
 import { ProfileView } from '../../server/src/core/view';
 import { recorded, WORKLOADS } from '../helpers/paths';
-import { hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import { hintAt, hoverText, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 import { lineShares, naiveAustin } from './naive-austin';
 
 const CPU = recorded('austin3-cpu.austin');
@@ -95,7 +95,7 @@ describe('another checkout of the project, recorded where it still exists', () =
       await c.ready();
       const pricing = await c.open('shop/pricing.py');
       const key = lineShares(naiveAustin(CPU), '/shop/pricing.py', 28);
-      expect(labelOf(hintAt(await c.inlayHints(pricing), 27))).toBe(`${key.total.toFixed(1)}% · own ${key.own.toFixed(1)}%`);
+      expect(hintFigures(labelOf(hintAt(await c.inlayHints(pricing), 27)))).toBe(`${key.total.toFixed(1)}% · own ${key.own.toFixed(1)}%`);
       expect(await c.inlayHints(await c.open('shop/report.py'))).toEqual([]);
     } finally {
       rmSync(other, { recursive: true, force: true });
@@ -126,7 +126,7 @@ describe('relative names (a recording derived from austin3-cpu.austin: pricing.p
     await c.ready();
     const key = lineShares(naiveAustin(CPU), '/shop/pricing.py', 28);
     const top = await c.open('helpers.py');
-    expect(labelOf(hintAt(await c.inlayHints(top), 27))).toBe(`${key.total.toFixed(1)}% · own ${key.own.toFixed(1)}%`);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(top), 27)))).toBe(`${key.total.toFixed(1)}% · own ${key.own.toFixed(1)}%`);
     const pkg = await c.open('pkg/helpers.py');
     // inventory.py:16, `inspect.stack()` inside audit
     const audit = lineShares(naiveAustin(CPU), '/shop/inventory.py', 16);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { ClientCapabilities, InlayHint } from 'vscode-languageserver-protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recorded } from '../helpers/paths';
-import { FULL_CAPABILITIES, hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import { FULL_CAPABILITIES, hintAt, hoverText, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 import { lineShares, naiveAustin } from './naive-austin';
 
 const CPU = recorded('austin3-cpu.austin');
@@ -36,7 +36,7 @@ describe('flamelens notifications are opt-in', () => {
     c = await TestClient.start(ws, { capabilities: STANDARD_ONLY });
     const pricing = await c.open('shop/pricing.py');
     // answer key: pricing.py:28 own 14.13 %
-    expect(labelOf(hintAt(await hintsOnceLoaded(c, pricing), 27))).toMatch(/own 14\.1%$/);
+    expect(hintFigures(labelOf(hintAt(await hintsOnceLoaded(c, pricing), 27)))).toMatch(/own 14\.1%$/);
     expect((await c.codeLenses(pricing)).some((l) => l.command?.command === 'flamelens.showCallers')).toBe(true);
     expect(hoverText(await c.hover(pricing, 24))).toMatch(/function `line_total`/);
     // a command that changes state refreshes again (and would notify); the reply comes after it

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PercentOfSummary, StatusParams } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
-import { hintAt, hoverText, labelOf, makeWorkspace, TestClient } from './harness';
+import { hintAt, hoverText, labelOf, makeWorkspace, TestClient, hintFigures } from './harness';
 import { calleeShares, callSiteLines, functionShares, lineShares, naiveAustin } from './naive-austin';
 
 const CPU = recorded('austin3-cpu.austin');
@@ -40,14 +40,14 @@ describe('percent of what', () => {
     c = await start(CPU);
     const uri = await c.open('shop/pricing.py');
     const line = lineShares(cpu, '/shop/pricing.py', 28);
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe(`${pct(line.total)} · own ${pct(line.own)}`);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toBe(`${pct(line.total)} · own ${pct(line.own)}`);
 
     expect(await setBase(c, 'function')).toMatchObject({ base: 'function' });
     await c.waitForNotification<StatusParams>('flamelens/status', (st) => st.percentOf === 'function');
     // pricing.py:28 is in line_total: its share of line_total's time (answer keys: 14.13 of 19.49, about 72.5 %)
     const fn = functionShares(cpu, '/shop/pricing.py', 'line_total');
     const hint = hintAt(await c.inlayHints(uri), 27)!;
-    expect(labelOf(hint)).toBe(`${pct((line.total / fn.total) * 100)} · own ${pct((line.own / fn.total) * 100)}`);
+    expect(hintFigures(labelOf(hint))).toBe(`${pct((line.total / fn.total) * 100)} · own ${pct((line.own / fn.total) * 100)}`);
     expect(labelOf(hint)).toMatch(/^72\.[45]%/);
     expect(String(hint.tooltip)).toContain('as a share of line_total');
     // hovers of lines follow; the function's own figures stay shares of the scope (a function is 100 % of itself)
@@ -61,14 +61,14 @@ describe('percent of what', () => {
     expect(hintAt(hints, 28)).toBeUndefined();
 
     expect(await setBase(c, 'scope')).toMatchObject({ base: 'scope' });
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toBe(`${pct(line.total)} · own ${pct(line.own)}`);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toBe(`${pct(line.total)} · own ${pct(line.own)}`);
   });
 
   it('keeps shares of the whole profile when one process is picked, with percentOf "profile"', async () => {
     c = await start(CHILDREN, { percentOf: 'profile' });
     const uri = await c.open('shop/pricing.py');
     const all = naiveAustin(CHILDREN);
-    const ownAt28 = async () => labelOf(hintAt(await c!.inlayHints(uri), 27)).replace(/^.* · /, '');
+    const ownAt28 = async () => hintFigures(labelOf(hintAt(await c!.inlayHints(uri), 27))).replace(/^.* · /, '');
     expect(await ownAt28()).toBe(`own ${pct(lineShares(all, '/shop/pricing.py', 28).own)}`);
     const from = c.mark();
     await c.command('flamelens.setScope', { pid: '13336' });

@@ -178,3 +178,10 @@ describe('inert text', () => {
     expect(displayName('f\u202e.<locals>.g')).toBe('f\\u202e.g');
   });
 });
+
+describe('hint labels', () => {
+  it('say a leaf line total once: all of it is its own', () => {
+    expect(hintLabel(ctx, { own: 141_000, total: 141_000 }, 'both')).toBe('14.1% · all own');
+    expect(hintLabel(ctx, { own: 3_000, total: 49_000 }, 'both')).toBe('4.9% · own 0.3%');
+  });
+});

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusParams } from '../../server/src/protocol';
 import { capabilities, clientFeatures } from '../../server/src/capabilities';
 import { recorded } from '../helpers/paths';
-import { hintAt, labelOf, makeWorkspace, NOTIFICATIONS_ONLY, TestClient } from './harness';
+import { hintAt, labelOf, makeWorkspace, NOTIFICATIONS_ONLY, TestClient, hintFigures } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 const WALL = recorded('austin3-wall.austin');
@@ -46,7 +46,7 @@ describe('profiles that cannot be read', () => {
     await c.command('flamelens.selectProfile', ws.uri('good.austin'));
     await c.ready('good.austin', from);
     const uri = await c.open('shop/pricing.py');
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 5\.9%$/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/own 5\.9%$/);
     // a later round of refreshes shows nothing again
     const again = c.mark();
     await c.command('flamelens.toggle', false);
@@ -84,7 +84,7 @@ describe('settings', () => {
     }
     const uri = await c.open('shop/pricing.py');
     const hints = await c.inlayHints(uri);
-    expect(labelOf(hintAt(hints, 27))).toMatch(/^\d+\.\d% · own 14\.1%$/);
+    expect(hintFigures(labelOf(hintAt(hints, 27)))).toMatch(/^\d+\.\d% · own 14\.1%$/);
     for (const h of hints) expect(parseFloat(labelOf(h))).toBeGreaterThanOrEqual(0.5);
     expect(messages(c)).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('settings', () => {
     c = await TestClient.start(ws, { settings: { refreshInterval: 50 } });
     await c.ready();
     const uri = await c.open('shop/pricing.py');
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/ · own /);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/ · own /);
     expect((await c.codeLenses(uri)).length).toBeGreaterThan(0);
     c.settings = { refreshInterval: 50, hints: 'total', threshold: 10, lenses: false };
     const from = c.mark();
@@ -143,7 +143,7 @@ describe('clients that declare little', () => {
     await c.ready();
     const uri = await c.open('shop/pricing.py');
     await c.lineHeat(uri, (p) => p.lines.length > 0);
-    expect(labelOf(hintAt(await c.inlayHints(uri), 27))).toMatch(/own 14\.1%/);
+    expect(hintFigures(labelOf(hintAt(await c.inlayHints(uri), 27)))).toMatch(/own 14\.1%/);
     expect(c.events.filter((e) => e.kind === 'request' && e.method.endsWith('/refresh'))).toEqual([]);
   });
 

@@ -128,7 +128,7 @@ describe('flamelens --stdio', () => {
       textDocument: { uri },
       range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
     });
-    expect(hints.find((h) => h.position.line === 27)?.label).toMatch(/^\d+\.\d% · own 14\.1%$/);
+    expect(hints.find((h) => h.position.line === 27)?.label).toMatch(/^14\.1% · all own$/);
     await s.conn.sendRequest('shutdown');
     await s.conn.sendNotification('exit');
     expect(await s.exited).toBe(0);

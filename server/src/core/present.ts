@@ -135,6 +135,8 @@ export function hintLabel(ctx: CostContext, f: Figures, mode: 'total' | 'own' | 
   if (mode === 'total') return total;
   if (mode === 'own') return `own ${own}`;
   if (f.own === 0 && call) return `${total} · ${callText(call)}`;
+  // a leaf line: its total is all its own, and saying the number twice reads as two numbers
+  if (own === total) return `${total} · all own`;
   return `${total} · own ${own}`;
 }
 
