@@ -45,21 +45,53 @@ export class IssueLog {
   private readonly counted = new Map<string, { issue: ReadIssue; count: number }>();
 
   /**
-   * A problem that may repeat on many lines (`what` says what the line is not): one issue naming
-   * the first line, rewritten in place with how many such lines were skipped.
+   * A problem of one `kind` that may repeat many times: the first occurrence is kept (with its
+   * line and offset), later ones only bump its count, and `message(count)` rewrites its text in
+   * place. So a file full of the same defect gives one issue naming where it first occurs.
    */
-  addRepeated(what: string, line: number, offset: number): void {
-    const seen = this.counted.get(what);
+  addCounted(kind: string, first: Omit<ReadIssue, 'message'>, message: (count: number) => string): void {
+    const seen = this.counted.get(kind);
     if (!seen) {
-      const issue: ReadIssue = { message: `line ${line} ${what}; it was skipped`, offset, line, fatal: false };
-      this.counted.set(what, { issue, count: 1 });
+      const issue: ReadIssue = { ...first, message: message(1) };
+      this.counted.set(kind, { issue, count: 1 });
       this.add(issue);
       return;
     }
     seen.count++;
     const i = this.issues.indexOf(seen.issue);
-    if (i < 0) return;
-    seen.issue = { ...seen.issue, message: `line ${seen.issue.line} ${what}; ${seen.count} such lines were skipped` };
-    this.issues[i] = seen.issue;
+    seen.issue = { ...seen.issue, message: message(seen.count) };
+    if (i >= 0) this.issues[i] = seen.issue;
+  }
+
+  /**
+   * A problem that may repeat on many lines (`what` says what the line is not): one issue naming
+   * the first line, rewritten in place with how many such lines were skipped.
+   */
+  addRepeated(what: string, line: number, offset: number): void {
+    this.addCounted(`line:${what}`, { offset, line, fatal: false }, (n) =>
+      n === 1 ? `line ${line} ${what}; it was skipped` : `line ${line} ${what}; ${n} such lines were skipped`,
+    );
+  }
+
+  private provisionalIssues: ReadIssue[] = [];
+
+  /**
+   * An issue about the end of what was read so far (a half-written last record), true only while
+   * no more bytes arrive: `clearProvisional()` (called by `push`) takes it back, because a file
+   * that grows may complete the record.
+   */
+  addProvisional(issue: ReadIssue): void {
+    this.provisionalIssues.push(issue);
+    this.add(issue);
+  }
+
+  clearProvisional(): void {
+    if (this.provisionalIssues.length === 0) return;
+    for (const issue of this.provisionalIssues) {
+      const i = this.issues.indexOf(issue);
+      if (i >= 0) this.issues.splice(i, 1);
+      else if (this.suppressed > 0) this.suppressed--;
+    }
+    this.provisionalIssues = [];
   }
 }

@@ -1,0 +1,151 @@
+import type { Profile } from '../model';
+import type { IssueLog } from './types';
+
+/**
+ * The checks every reader applies to what it adds to a model, in one place:
+ *
+ * - **values that cannot be true are refused**: a model value must be finite, not negative, at
+ *   most 2^53 - 1 (`Number.MAX_SAFE_INTEGER`), and the running sum of its metric must stay there
+ *   too, so that every sum aggregation makes is exact for integer metrics. Readers map the raw
+ *   numbers first: a negative raw value is legal only where the format means it (Austin memory
+ *   deltas become `dealloc`), so a negative model value always means a value that cannot be true.
+ *   The sample is skipped, with one counted issue per kind of problem and metric;
+ * - **deep stacks are cut** to `MAX_STACK_DEPTH` frames: the `KEEP_ROOT` outermost and the
+ *   `KEEP_LEAF` innermost frames stay, with one synthetic frame between them standing for the cut
+ *   (docs/reliability.md says why these ends);
+ * - **long names are cut** to `MAX_NAME_LENGTH` characters.
+ */
+
+/** The largest value (and sum of values) a model holds: beyond it, doubles no longer count by one. */
+export const MAX_VALUE = Number.MAX_SAFE_INTEGER;
+/** Frames kept of one stack, the cut marker included. */
+export const MAX_STACK_DEPTH = 10_000;
+/** Outermost frames kept of a deeper stack: where it started (the entry point, the thread's loop). */
+export const KEEP_ROOT = 5_000;
+/** Innermost frames kept: the leaf carries the own value, its callers are what hovers show. */
+export const KEEP_LEAF = MAX_STACK_DEPTH - KEEP_ROOT - 1;
+/** Characters kept of a file or function name. */
+export const MAX_NAME_LENGTH = 4096;
+/** Name of the synthetic frame that stands where a deep stack was cut. */
+export const CUT_FRAME_NAME = `[stack cut here: deeper than ${MAX_STACK_DEPTH.toLocaleString('en-US')} frames]`;
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const where = (line: number, offset: number) => (line > 0 ? `line ${line}` : `byte ${offset}`);
+
+export class ReadChecks {
+  private sums = new Float64Array(0);
+  private readonly scratch: number[] = [];
+  private marker = -1;
+
+  constructor(
+    private readonly profile: Profile,
+    private readonly log: IssueLog,
+  ) {}
+
+  /**
+   * Adds one sample's model values (one per metric) to `node` when every one can be true and no
+   * metric's sum leaves the exact range; otherwise adds nothing and counts the problem. `line`
+   * (1-based, 0 when the format has none) and `offset` say where the sample is.
+   */
+  add(node: number, values: ArrayLike<number>, line: number, offset: number): boolean {
+    const m = values.length;
+    if (this.sums.length !== m) this.sums = new Float64Array(m);
+    const sums = this.sums;
+    for (let k = 0; k < m; k++) {
+      const v = values[k];
+      if (!(v >= 0 && v <= MAX_VALUE && sums[k] + v <= MAX_VALUE)) {
+        this.refuse(k, v, line, offset);
+        return false;
+      }
+    }
+    for (let k = 0; k < m; k++) sums[k] += values[k];
+    this.profile.add(node, values);
+    return true;
+  }
+
+  /** Takes back what `add` added (a record read provisionally at `end()` that more bytes complete). */
+  remove(node: number, values: ArrayLike<number>): void {
+    const neg = this.scratch;
+    neg.length = values.length;
+    for (let k = 0; k < values.length; k++) {
+      neg[k] = -values[k];
+      this.sums[k] -= values[k];
+    }
+    this.profile.add(node, neg);
+  }
+
+  /** Refuses a raw value for a reason only the reader can judge (pstats own above total, ...). */
+  refuseRecord(kind: string, line: number, offset: number, what: string, skipped = 'it was skipped', many = 'such records were skipped'): void {
+    this.log.addCounted(`record:${kind}`, { offset, line: line > 0 ? line : undefined, fatal: false }, (n) =>
+      n === 1 ? `${where(line, offset)}: ${what}; ${skipped}` : `${where(line, offset)}: ${what}; ${fmt(n)} ${many}`,
+    );
+  }
+
+  private refuse(k: number, v: number, line: number, offset: number): void {
+    const label = this.profile.metrics[k]?.label ?? `value ${k + 1}`;
+    let kind: string;
+    let why: string;
+    if (Number.isNaN(v) || !Number.isFinite(v)) [kind, why] = ['finite', `is ${v}, not a finite number`];
+    else if (v < 0) [kind, why] = ['negative', `is negative (${v}), which it cannot be`];
+    else if (v > MAX_VALUE) [kind, why] = ['large', `is ${v}, beyond 2^53 - 1, the largest value counted exactly`];
+    else [kind, why] = ['sum', `(${v}) would take the sum of ${label} past 2^53 - 1, the largest value counted exactly`];
+    const what = `a sample's ${label} ${why}`;
+    this.log.addCounted(`value:${kind}:${k}`, { offset, line: line > 0 ? line : undefined, fatal: false }, (n) =>
+      n === 1 ? `${where(line, offset)}: ${what}; the sample was skipped` : `${where(line, offset)}: ${what}; ${fmt(n)} such samples were skipped`,
+    );
+  }
+
+  /** `s` cut to `MAX_NAME_LENGTH` characters (with an issue), or `s` itself. */
+  name(s: string, line: number, offset: number): string {
+    if (s.length <= MAX_NAME_LENGTH) return s;
+    let k = MAX_NAME_LENGTH - 1;
+    const c = s.charCodeAt(k - 1);
+    if (c >= 0xd800 && c < 0xdc00) k--; // do not split a surrogate pair
+    this.log.addCounted('name-cut', { offset, line: line > 0 ? line : undefined, fatal: false }, (n) =>
+      n === 1
+        ? `${where(line, offset)}: a name of ${fmt(s.length)} characters is longer than the limit of ${fmt(MAX_NAME_LENGTH)}; it was cut`
+        : `${where(line, offset)}: a name of ${fmt(s.length)} characters is longer than the limit of ${fmt(MAX_NAME_LENGTH)}; ${fmt(n)} such names were cut`,
+    );
+    return s.slice(0, k) + '\u2026';
+  }
+
+  /**
+   * Cuts a stack of frame ids (root first) in place and returns its new depth. Frames
+   * ids[0, head) are the root side and ids[head, n) the leaf side of a stack from which `dropped`
+   * frames between the two were already left out (a line too long to hold: see LineSplitter);
+   * with `dropped` 0 the stack is whole and `head` is ignored. A stack of at most
+   * `MAX_STACK_DEPTH` frames with nothing dropped comes back unchanged.
+   */
+  cutStack(ids: Int32Array, n: number, line: number, offset: number, head = n, dropped = 0): number {
+    if (dropped === 0 && n <= MAX_STACK_DEPTH) return n;
+    let keepRoot: number;
+    let keepLeaf: number;
+    if (dropped === 0) {
+      keepRoot = KEEP_ROOT;
+      keepLeaf = KEEP_LEAF;
+    } else {
+      keepRoot = Math.min(head, KEEP_ROOT);
+      keepLeaf = Math.min(n - head, KEEP_LEAF);
+    }
+    const total = n + dropped;
+    if (this.marker < 0) this.marker = this.profile.frame('', CUT_FRAME_NAME, 0, { kind: 'synthetic' });
+    ids.copyWithin(keepRoot + 1, n - keepLeaf, n);
+    ids[keepRoot] = this.marker;
+    this.log.addCounted('stack-cut', { offset, line: line > 0 ? line : undefined, fatal: false }, (c) => {
+      const what = `${where(line, offset)}: a stack of ${fmt(total)} frames is deeper than the limit of ${fmt(MAX_STACK_DEPTH)}; its ${fmt(keepRoot)} outermost and ${fmt(keepLeaf)} innermost frames were kept`;
+      return c === 1 ? what : `${what}; ${fmt(c)} such stacks were cut`;
+    });
+    return keepRoot + 1 + keepLeaf;
+  }
+}
+
+/**
+ * Bounds a stack that is still being collected (frames pushed one by one, root first or leaf
+ * first): once `n` reaches twice the depth limit, the middle is dropped, keeping `first` frames
+ * at the start and `last` at the end. Returns the new length; the caller adds `n - result` to its
+ * count of dropped frames and later calls `ReadChecks.cutStack` with `head = first`.
+ */
+export function compactStack(a: Int32Array, n: number, first: number, last: number): number {
+  a.copyWithin(first, n - last, n);
+  return first + last;
+}
