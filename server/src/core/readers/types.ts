@@ -42,24 +42,25 @@ export class IssueLog {
     return this.suppressed;
   }
 
-  private readonly counted = new Map<string, { issue: ReadIssue; count: number }>();
+  private readonly counted = new Map<string, { issue: ReadIssue; count: number; message: (count: number) => string }>();
 
   /**
    * A problem of one `kind` that may repeat many times: the first occurrence is kept (with its
-   * line and offset), later ones only bump its count, and `message(count)` rewrites its text in
-   * place. So a file full of the same defect gives one issue naming where it first occurs.
+   * line and offset), later ones only bump its count, and the first occurrence's `message(count)`
+   * rewrites its text in place. So a file full of the same defect gives one issue naming where
+   * it first occurs.
    */
   addCounted(kind: string, first: Omit<ReadIssue, 'message'>, message: (count: number) => string): void {
     const seen = this.counted.get(kind);
     if (!seen) {
       const issue: ReadIssue = { ...first, message: message(1) };
-      this.counted.set(kind, { issue, count: 1 });
+      this.counted.set(kind, { issue, count: 1, message });
       this.add(issue);
       return;
     }
     seen.count++;
     const i = this.issues.indexOf(seen.issue);
-    seen.issue = { ...seen.issue, message: message(seen.count) };
+    seen.issue = { ...seen.issue, message: seen.message(seen.count) };
     if (i >= 0) this.issues[i] = seen.issue;
   }
 
