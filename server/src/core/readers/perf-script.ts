@@ -1,7 +1,9 @@
 import type { MetricDef } from '../model';
 import { Profile } from '../model';
-import { LineSplitter } from './line-splitter';
+import { LineSplitter, type LongLine } from './line-splitter';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { decodeUtf8 } from './utf8-decode';
+import { KEEP_LEAF, KEEP_ROOT, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 /**
  * `perf script` text: one block per sample, separated by blank lines. A header line
@@ -20,7 +22,10 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
  *   one: key `cpu` in nanoseconds for cpu-clock/task-clock, else key `period` (count, labelled
  *   with the event). A header without a period counts 1 sample and 0 period.
  * - Blank-line terminated blocks are final, so a growing file can be continued. A last block with
- *   no blank line after it is read at `end()` with an issue (its stack may be cut).
+ *   no blank line after it is left out at `end()` with an issue (its stack may be cut), like a
+ *   half-written line in the other text formats; the file may still grow and complete it. Only
+ *   without call chains (one line per sample) is the last sample whole at its newline.
+ * - Periods that cannot be true are refused, stacks deeper than 10,000 frames are cut (values.ts).
  */
 
 const HEADER =
@@ -107,12 +112,20 @@ export class PerfScriptReader implements ProfileReader {
   /** Frame line text -> parsed line: stacks repeat, so each distinct line is parsed once. */
   private readonly frameLines = new Map<string, FrameLine | null>();
   private otherEvent = false;
+  /** Samples follow each other without blank lines (perf script without call chains). */
+  private lineMode = false;
+  /** Frames of the open block left out because it was deeper than twice the depth limit. */
+  private cutFrames = 0;
+  private readonly checks: ReadChecks;
   consumed = 0;
   failed = false;
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
-    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line));
+    this.checks = new ReadChecks(profile, this.log);
+    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line), {
+      onLongLine: (l) => this.longLine(l),
+    });
   }
 
   get issues(): readonly ReadIssue[] {
@@ -124,53 +137,53 @@ export class PerfScriptReader implements ProfileReader {
     this.lines.push(chunk);
   }
 
+  /**
+   * Reports an unfinished tail. Non-destructive: the open block stays open, so that bytes pushed
+   * later complete it; a one-line sample (no call chains) counts now and is taken back then.
+   */
   end(): void {
     this.dropTail();
     const h = this.header;
     if (h) {
-      // Read the unterminated block as it is, but keep it open: if the file grows, `push` takes
-      // this back and the block is read whole once its blank line arrives.
-      const node = this.commit(h, this.frames);
-      if (h.inline) {
+      if (h.inline || (this.lineMode && this.frames.length === 0)) {
         // without call chains a sample is one line, and that line is whole
-        this.tail = { issue: null, node, values: Float64Array.from(this.values) };
+        this.tail = this.commit(h, this.frames);
         return;
       }
-      const issue: ReadIssue = {
-        message: `the file ends inside the sample starting at line ${h.line} (no blank line after it); its stack may be cut`,
+      this.log.addProvisional({
+        message: `the file ends inside the sample starting at line ${h.line} (no blank line after it); it was left out`,
         offset: h.offset,
         line: h.line,
         fatal: false,
-      };
-      this.log.add(issue);
-      this.tail = { issue, node, values: Float64Array.from(this.values) };
+      });
       return;
     }
     const rest = this.lines.rest;
     if (!rest) return;
-    const issue: ReadIssue = {
+    this.log.addProvisional({
       message: `line ${rest.line} is incomplete (no newline at the end of the file); it was ignored`,
       offset: rest.offset,
       line: rest.line,
       fatal: false,
-    };
-    this.log.add(issue);
-    this.tail = { issue, node: -1, values: new Float64Array(0) };
+    });
   }
 
-  /** What `end()` read of a possibly unfinished tail, undone when more bytes arrive. */
-  private tail: { issue: ReadIssue | null; node: number; values: Float64Array } | null = null;
+  /** A sample `end()` counted that more bytes may still extend, taken back when they come. */
+  private tail: { node: number; values: Float64Array } | null = null;
 
   private dropTail(): void {
+    this.log.clearProvisional();
     const t = this.tail;
     if (!t) return;
     this.tail = null;
-    const i = t.issue ? this.log.issues.indexOf(t.issue) : -1;
-    if (i >= 0) this.log.issues.splice(i, 1);
-    if (t.node >= 0) {
-      for (let k = 0; k < t.values.length; k++) t.values[k] = -t.values[k];
-      this.profile.add(t.node, t.values);
-    }
+    if (t.node >= 0) this.checks.remove(t.node, t.values);
+  }
+
+  /** A line longer than the splitter holds (a symbol of megabytes): read from its two ends. */
+  private longLine(l: LongLine): void {
+    this.checks.refuseRecord('long-line', l.line, l.offset, `the line is longer than 4 MiB`, 'its middle was left out', 'such lines lost their middle');
+    const joined = Buffer.concat([l.head, l.tail]);
+    this.line(joined, 0, joined.length, l.offset, l.line);
   }
 
   private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
@@ -189,13 +202,12 @@ export class PerfScriptReader implements ProfileReader {
       this.consumed = next;
       return;
     }
-    const text = buf.toString('utf8', s, e);
+    const text = decodeUtf8(buf, s, e);
     if (this.header) {
       if (text.charCodeAt(0) === 9 /* \t */) {
         const f = this.frameLine(text);
         if (f) {
-          this.frames.push(f);
-          this.srclineOpen = true;
+          this.pushFrame(f);
           return;
         }
       } else if (text.charCodeAt(0) === 32) {
@@ -206,12 +218,12 @@ export class PerfScriptReader implements ProfileReader {
         }
         const f = this.frameLine(text);
         if (f) {
-          this.frames.push(f);
-          this.srclineOpen = true;
+          this.pushFrame(f);
           return;
         }
       }
       // no blank line between samples: perf script without call chains prints one line each
+      this.lineMode = true;
       this.finishBlock();
       this.consumed = offset;
     }
@@ -225,8 +237,10 @@ export class PerfScriptReader implements ProfileReader {
       this.consumed = next;
       return;
     }
-    this.header = { comm: h.comm, pid: h.pid, tid: h.tid, period: h.period, event: h.event, inline: false, line: lineNo, offset };
+    const c = this.checks;
+    this.header = { comm: c.name(h.comm, lineNo, offset), pid: c.name(h.pid, lineNo, offset), tid: c.name(h.tid, lineNo, offset), period: h.period, event: h.event, inline: false, line: lineNo, offset };
     this.frames = [];
+    this.cutFrames = 0;
     this.srclineOpen = false;
     if (h.ip) {
       const f = this.frameLine(`\t${h.ip}`);
@@ -238,11 +252,24 @@ export class PerfScriptReader implements ProfileReader {
     }
   }
 
+  private pushFrame(f: RawFrame): void {
+    const frames = this.frames;
+    if (frames.length >= 2 * MAX_STACK_DEPTH) {
+      // leaf first: keep the innermost frames read first and the newest (outermost so far)
+      const drop = frames.length - KEEP_LEAF - KEEP_ROOT;
+      frames.splice(KEEP_LEAF, drop);
+      this.cutFrames += drop;
+    }
+    frames.push(f);
+    this.srclineOpen = true;
+  }
+
   private finishBlock(): void {
     const h = this.header!;
     this.commit(h, this.frames);
     this.header = null;
     this.frames = [];
+    this.cutFrames = 0;
     this.srclineOpen = false;
   }
 
@@ -275,20 +302,25 @@ export class PerfScriptReader implements ProfileReader {
     return v;
   }
 
-  private commit(h: Header, frames: RawFrame[]): number {
+  /** Adds a sample; returns what was added (node -1 when its values were refused). */
+  private commit(h: Header, frames: RawFrame[]): { node: number; values: Float64Array } {
     if (!this.metricsSet) this.setMetrics(h);
     const p = this.profile;
     const t = p.thread(h.pid, h.tid, '', `${h.comm} ${h.tid}`);
-    const n = frames.length;
-    if (this.ids.length < n) this.ids = new Int32Array(n * 2);
+    let n = frames.length;
+    if (this.ids.length < n + 1) this.ids = new Int32Array(n * 2 + 1);
     // leaf first in the file, root first in the model
-    for (let i = 0; i < n; i++) this.ids[n - 1 - i] = this.frameId(frames, i);
+    for (let i = 0; i < n; i++) this.ids[n - 1 - i] = this.frameId(frames, i, h);
+    // after a compaction, frames[KEEP_LEAF..] are the outer side: the first ids
+    const outer = this.cutFrames > 0 ? n - KEEP_LEAF : n;
+    n = this.checks.cutStack(this.ids, n, h.line, h.offset, outer, this.cutFrames);
     const node = n === 0 ? p.root(t) : p.path(t, this.ids, n);
-    p.add(node, this.sampleValues(h));
-    return node;
+    const values = this.sampleValues(h);
+    const added = this.checks.add(node, values, h.line, h.offset);
+    return { node: added ? node : -1, values: Float64Array.from(values) };
   }
 
-  private frameId(frames: RawFrame[], i: number): number {
+  private frameId(frames: RawFrame[], i: number, h: Header): number {
     const f = frames[i];
     const fl = f.line;
     let key = f.src ?? '';
@@ -306,10 +338,12 @@ export class PerfScriptReader implements ProfileReader {
     let id = fl.ids.get(key);
     if (id !== undefined) return id;
     const src = f.src ? SRCLINE.exec(f.src.replace(/\s+\(inlined\)$/, '')) : null;
+    const c = this.checks;
+    const sym = c.name(fl.sym, h.line, h.offset);
     if (src && src[1] !== '' && src[1] !== '??' && Number(src[2]) > 0) {
-      id = this.profile.frame(src[1], fl.sym, Number(src[2]));
+      id = this.profile.frame(c.name(src[1], h.line, h.offset), sym, Number(src[2]));
     } else {
-      id = this.profile.frame(dso ?? '', fl.sym, 0, { kind: 'synthetic' });
+      id = this.profile.frame(c.name(dso ?? '', h.line, h.offset), sym, 0, { kind: 'synthetic' });
     }
     fl.ids.set(key, id);
     return id;
