@@ -1,6 +1,8 @@
 import { metric, type MetricDef, Profile } from '../model';
 import { classifyFrame, MOJO_EVENTS, PidTables, readVarint, sameBytes, skipVarint, ThreadSlot, varint } from './mojo-primitives';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { decodeUtf8 } from './utf8-decode';
+import { compactStack, KEEP_LEAF, KEEP_ROOT, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 export { MOJO_EVENTS, readVarint } from './mojo-primitives';
 
@@ -35,8 +37,6 @@ const MAX_EVENT_BYTES = 16 << 20;
 /** Bytes of a new chunk joined to a cut event to finish it (events are far shorter). */
 const JOIN_BYTES = 16 << 10;
 
-const utf8 = new TextDecoder('utf-8');
-
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -53,6 +53,10 @@ type Layout = 'wall' | 'cpu' | 'time' | 'memory' | 'full';
  * a corrupt event id stops reading with a fatal issue at its byte offset. Metrics follow the
  * `mode` metadata exactly as the text reader's (full mode: wall, cpu = time unless IDLE, alloc,
  * dealloc, samples). STACK_REPEAT reuses the previous finalised stack of the same thread.
+ * `end()` is non-destructive: the last sample, counted there, is taken back if more bytes arrive
+ * (they may still belong to it), and issues about a cut tail go with it. Values that cannot be
+ * true are refused, stacks deeper than 10,000 frames cut, names longer than 4,096 characters cut
+ * (values.ts).
  */
 export class MojoReader implements ProfileReader {
   readonly format = 'mojo';
@@ -97,9 +101,15 @@ export class MojoReader implements ProfileReader {
   private gcFrame = -1;
   private invalidFrame = -1;
   private unknownFrame = -1;
+  /** Frames of the open sample left out because it was deeper than twice the depth limit. */
+  private cutFrames = 0;
+  private readonly checks: ReadChecks;
+  /** The sample `end()` counted, and how to undo that if the file grows. */
+  private tentative: { slot: ThreadSlot; node: number; values: Float64Array; prevLastDepth: number } | null = null;
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
+    this.checks = new ReadChecks(profile, this.log);
   }
 
   get issues(): readonly ReadIssue[] {
@@ -108,6 +118,7 @@ export class MojoReader implements ProfileReader {
 
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
+    this.undoEnd();
     let buf = chunk;
     let p = 0;
     const carry = this.carry;
@@ -149,9 +160,10 @@ export class MojoReader implements ProfileReader {
 
   end(): void {
     if (this.failed) return;
+    this.undoEnd();
     const tail = this.carry?.length ?? 0;
     if (this.version === 0) {
-      this.log.add({
+      this.log.addProvisional({
         message: tail > 0 ? `the file ends inside the MOJO header (${tail} bytes)` : 'the file is empty (no MOJO header)',
         offset: 0,
         fatal: false,
@@ -161,15 +173,43 @@ export class MojoReader implements ProfileReader {
     if (tail > 0) {
       const ev = this.carry![0];
       const name = MOJO_EVENTS[ev] ?? `#${ev}`;
-      this.log.add({
+      this.log.addProvisional({
         message: `the file ends inside a ${name} event at byte ${this.consumed} (${tail} bytes of it)`,
         offset: this.consumed,
         fatal: false,
       });
     }
-    this.finishSample(true);
-    // a profile without samples still gets its metrics, so that it can be aggregated (to zero)
-    if (!this.layout) this.decideLayout();
+    const slot = this.slot;
+    const prevLastDepth = slot?.lastDepth ?? 0;
+    const added = this.finishSample(true);
+    if (slot && this.slot === null) this.tentative = { slot, node: added, values: Float64Array.from(this.values), prevLastDepth };
+    // A profile without samples still gets metrics, so that it can be aggregated (to zero). Only
+    // provisionally when no mode says which: the first sample decides them (no tree exists yet).
+    if (!this.layout) this.profile.setMetrics(this.metricDefs(this.modeLayout() ?? 'time'));
+  }
+
+  /** Takes back what `end()` counted and reported: the file grew, so its tail was not the end. */
+  private undoEnd(): void {
+    this.log.clearProvisional();
+    const t = this.tentative;
+    if (!t) return;
+    this.tentative = null;
+    if (t.node >= 0) {
+      this.checks.remove(t.node, t.values);
+      this.samples--;
+    }
+    // finishSample swapped the sample's stack (cut to the depth limit if it was deeper) into the
+    // slot's repeat base: swap it back
+    const slot = t.slot;
+    const stack = slot.last;
+    const depth = slot.lastDepth;
+    slot.last = this.stack;
+    slot.lastDepth = t.prevLastDepth;
+    this.stack = stack;
+    this.depth = depth;
+    this.cutFrames = 0;
+    this.slot = slot;
+    this.tables = slot.tables;
   }
 
   /** Reads `MOJ` + version. Returns the position after it, 0 when more bytes are needed, -1 on failure. */
@@ -303,7 +343,7 @@ export class MojoReader implements ProfileReader {
           q = varint.end;
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
-          this.tables.strings.set(key, utf8.decode(buf.subarray(q, z)));
+          this.tables.strings.set(key, this.checks.name(decodeUtf8(buf, q, z), 0, base + at));
           q = z + 1;
           break;
         }
@@ -312,7 +352,7 @@ export class MojoReader implements ProfileReader {
           if (z1 < 0) return at;
           const z2 = buf.indexOf(0, z1 + 1);
           if (z2 < 0) return at;
-          this.metadata(utf8.decode(buf.subarray(q, z1)), utf8.decode(buf.subarray(z1 + 1, z2)));
+          this.metadata(this.checks.name(decodeUtf8(buf, q, z1), 0, base + at), this.checks.name(decodeUtf8(buf, z1 + 1, z2), 0, base + at));
           q = z2 + 1;
           break;
         }
@@ -320,7 +360,7 @@ export class MojoReader implements ProfileReader {
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
           if (!this.inTask) {
-            const id = this.profile.frame('kernel', utf8.decode(buf.subarray(q, z)), 0, { kind: 'synthetic' });
+            const id = this.profile.frame('kernel', this.checks.name(decodeUtf8(buf, q, z), 0, base + at), 0, { kind: 'synthetic' });
             this.markNative(id, 1);
             this.pushFrame(id);
           }
@@ -375,6 +415,12 @@ export class MojoReader implements ProfileReader {
       // they replace the base's native top.
       if (this.nativeFrame[id]) while (this.depth > 0 && this.nativeFrame[this.stack[this.depth - 1]]) this.depth--;
     }
+    if (this.depth >= 2 * MAX_STACK_DEPTH) {
+      // a runaway stack: keep its outer frames and the newest, count the rest (values.ts)
+      const n = compactStack(this.stack, this.depth, KEEP_ROOT, KEEP_LEAF);
+      this.cutFrames += this.depth - n;
+      this.depth = n;
+    }
     if (this.depth >= this.stack.length) {
       const s = new Int32Array(this.stack.length * 2);
       s.set(this.stack);
@@ -406,7 +452,7 @@ export class MojoReader implements ProfileReader {
     let slot = this.slots.get(h) ?? null;
     while (slot && !(slot.pid === pid && slot.iid === iid && sameBytes(slot.tidBytes, buf, a, z))) slot = slot.next;
     if (!slot) {
-      slot = new ThreadSlot(pid, iid, buf.slice(a, z), utf8.decode(buf.subarray(a, z)), this.tablesOf(pid));
+      slot = new ThreadSlot(pid, iid, buf.slice(a, z), this.checks.name(decodeUtf8(buf, a, z), 0, offset), this.tablesOf(pid));
       slot.next = this.slots.get(h) ?? null;
       this.slots.set(h, slot);
     }
@@ -420,6 +466,7 @@ export class MojoReader implements ProfileReader {
     this.gc = false;
     this.repeatPending = false;
     this.inTask = false;
+    this.cutFrames = 0;
   }
 
   /** The string and frame tables of a process. */
@@ -441,23 +488,37 @@ export class MojoReader implements ProfileReader {
     return layout === 'memory' ? this.hasMem : layout === 'full' ? this.hasTime && this.hasMem : this.hasTime;
   }
 
-  /** Adds the open sample to the profile when it has the metrics its mode needs. */
-  private finishSample(atEnd: boolean): void {
+  /**
+   * Adds the open sample to the profile when it has the metrics its mode needs; returns its node
+   * (-1 when it was not added). At the end of the bytes, an incomplete sample stays open.
+   */
+  private finishSample(atEnd: boolean): number {
     const slot = this.slot;
-    if (!slot) return;
+    if (!slot) return -1;
     this.slot = null;
-    if (!this.sampleComplete()) {
+    // Without a mode, a sample with only its time so far may be a full-mode one whose memory has
+    // not been written yet: at the end of the bytes it is not known to be complete.
+    const unsure = atEnd && !this.layout && this.mode === undefined && !this.hasMem;
+    if (unsure || !this.sampleComplete()) {
       const layout = this.layout;
-      this.log.add({
-        message: atEnd
-          ? `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`
-          : `the sample at byte ${this.sampleOffset} has no ${layout === 'memory' ? 'memory' : 'time'} metric; it was skipped`,
-        offset: this.sampleOffset,
-        fatal: false,
-      });
-      // A file that is still being written may complete it: keep it open.
-      if (atEnd) this.slot = slot;
-      return;
+      if (atEnd) {
+        this.log.addProvisional({
+          message: `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`,
+          offset: this.sampleOffset,
+          fatal: false,
+        });
+        // A file that is still being written may complete it: keep it open.
+        this.slot = slot;
+      } else {
+        const offset = this.sampleOffset;
+        const what = layout === 'memory' ? 'memory' : 'time';
+        this.log.addCounted(`no-metric`, { offset, fatal: false }, (n) =>
+          n === 1
+            ? `the sample at byte ${offset} has no ${what} metric; it was skipped`
+            : `the sample at byte ${offset} has no ${what} metric; ${n} such samples were skipped`,
+        );
+      }
+      return -1;
     }
     const layout = this.layout;
     const v = this.values;
@@ -467,6 +528,7 @@ export class MojoReader implements ProfileReader {
       case 'full':
         v[0] = t;
         v[1] = this.idle ? 0 : t;
+        // memory is a delta: a negative one is memory released
         v[2] = m > 0 ? m : 0;
         v[3] = m < 0 ? -m : 0;
         v[4] = 1;
@@ -486,12 +548,13 @@ export class MojoReader implements ProfileReader {
         v[1] = 1;
     }
     const d = this.depth;
-    let n = d;
+    let n = this.cutFrames > 0 || d > MAX_STACK_DEPTH ? this.checks.cutStack(this.stack, d, 0, this.sampleOffset, this.cutFrames > 0 ? KEEP_ROOT : d, this.cutFrames) : d;
+    const base = n;
     if (this.gc) {
       // like the text format's trailing `:GC:`; kept out of the STACK_REPEAT base
       if (this.gcFrame < 0) this.gcFrame = this.profile.frame('', 'GC', 0, { kind: 'synthetic' });
-      if (this.stack.length <= d) {
-        const s = new Int32Array(d * 2 + 2);
+      if (this.stack.length <= n) {
+        const s = new Int32Array(n * 2 + 2);
         s.set(this.stack);
         this.stack = s;
       }
@@ -499,36 +562,40 @@ export class MojoReader implements ProfileReader {
     }
     if (slot.thread < 0) slot.thread = this.profile.thread(String(slot.pid), slot.tid, slot.iid >= 0 ? String(slot.iid) : '');
     const node = this.profile.path(slot.thread, this.stack, n);
-    this.profile.add(node, v);
-    this.samples++;
+    const added = this.checks.add(node, v, 0, this.sampleOffset);
+    if (added) this.samples++;
     // The finalised stack becomes the thread's repeat base: swap buffers instead of copying.
     const last = slot.last;
     slot.last = this.stack;
-    slot.lastDepth = d;
+    slot.lastDepth = base;
     this.stack = last;
     this.depth = 0;
+    return added ? node : -1;
+  }
+
+  /** The layout the `mode` metadata names, if any. */
+  private modeLayout(): Layout | undefined {
+    const mode = this.mode;
+    return mode === 'wall' || mode === 'cpu' || mode === 'memory' || mode === 'full' ? mode : undefined;
+  }
+
+  private metricDefs(layout: Layout): MetricDef[] {
+    switch (layout) {
+      case 'full':
+        return [metric('wall'), metric('cpu'), metric('alloc'), metric('dealloc'), metric('samples')];
+      case 'memory':
+        return [metric('alloc'), metric('dealloc'), metric('samples')];
+      default:
+        return [metric(layout), metric('samples')];
+    }
   }
 
   /** Metrics from the `mode` metadata, or from the first sample's metric events when it is absent. */
   private decideLayout(): void {
-    const mode = this.mode;
-    let layout: Layout;
-    if (mode === 'wall' || mode === 'cpu' || mode === 'memory' || mode === 'full') layout = mode;
-    else if (this.hasTime && this.hasMem) layout = 'full';
-    else if (this.hasMem) layout = 'memory';
-    else layout = 'time';
+    let layout = this.modeLayout();
+    if (!layout) layout = this.hasTime && this.hasMem ? 'full' : this.hasMem ? 'memory' : 'time';
     this.layout = layout;
-    let defs: MetricDef[];
-    switch (layout) {
-      case 'full':
-        defs = [metric('wall'), metric('cpu'), metric('alloc'), metric('dealloc'), metric('samples')];
-        break;
-      case 'memory':
-        defs = [metric('alloc'), metric('dealloc'), metric('samples')];
-        break;
-      default:
-        defs = [metric(layout), metric('samples')];
-    }
+    const defs = this.metricDefs(layout);
     this.profile.setMetrics(defs);
     this.values = new Float64Array(defs.length);
   }
@@ -546,7 +613,11 @@ export class MojoReader implements ProfileReader {
     // Austin predefines these two and never writes them (UNKNOWN_SCOPE is the pointer value 1)
     if (key === 1) return '<unknown>';
     if (key === 0) return '';
-    this.log.add({ message: `a frame refers to string ${key}, which was never defined`, offset, fatal: false });
+    this.log.addCounted('undefined-string', { offset, fatal: false }, (n) =>
+      n === 1
+        ? `byte ${offset}: a frame refers to string ${key}, which was never defined`
+        : `byte ${offset}: a frame refers to string ${key}, which was never defined; ${n} such references`,
+    );
     return '<unknown>';
   }
 
@@ -582,7 +653,11 @@ export class MojoReader implements ProfileReader {
   }
 
   private undefinedFrame(key: number, offset: number): number {
-    this.log.add({ message: `a stack refers to frame ${key}, which was never defined`, offset, fatal: false });
+    this.log.addCounted('undefined-frame', { offset, fatal: false }, (n) =>
+      n === 1
+        ? `byte ${offset}: a stack refers to frame ${key}, which was never defined`
+        : `byte ${offset}: a stack refers to frame ${key}, which was never defined; ${n} such references`,
+    );
     if (this.unknownFrame < 0) this.unknownFrame = this.profile.frame('', '<unknown>', 0, { kind: 'synthetic' });
     return this.unknownFrame;
   }
