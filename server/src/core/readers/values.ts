@@ -30,17 +30,30 @@ export const MAX_NAME_LENGTH = 4096;
 export const CUT_FRAME_NAME = `[stack cut here: deeper than ${MAX_STACK_DEPTH.toLocaleString('en-US')} frames]`;
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-const where = (line: number, offset: number) => (line > 0 ? `line ${line}` : `byte ${offset}`);
 
 export class ReadChecks {
   private sums = new Float64Array(0);
   private readonly scratch: number[] = [];
   private marker = -1;
 
+  /**
+   * `offsets` qualifies byte offsets in messages when they are not the file's ('of the gunzipped
+   * data'); issues then carry offset 0, the file offset being unknown.
+   */
   constructor(
     private readonly profile: Profile,
     private readonly log: IssueLog,
+    private readonly offsets?: string,
   ) {}
+
+  private where(line: number, offset: number): string {
+    if (line > 0) return `line ${line}`;
+    return this.offsets ? `byte ${offset} ${this.offsets}` : `byte ${offset}`;
+  }
+
+  private first(line: number, offset: number): { offset: number; line: number | undefined; fatal: false } {
+    return { offset: this.offsets ? 0 : offset, line: line > 0 ? line : undefined, fatal: false };
+  }
 
   /**
    * Adds one sample's model values (one per metric) to `node` when every one can be true and no
@@ -76,8 +89,8 @@ export class ReadChecks {
 
   /** Refuses a raw value for a reason only the reader can judge (pstats own above total, ...). */
   refuseRecord(kind: string, line: number, offset: number, what: string, skipped = 'it was skipped', many = 'such records were skipped'): void {
-    this.log.addCounted(`record:${kind}`, { offset, line: line > 0 ? line : undefined, fatal: false }, (n) =>
-      n === 1 ? `${where(line, offset)}: ${what}; ${skipped}` : `${where(line, offset)}: ${what}; ${fmt(n)} ${many}`,
+    this.log.addCounted(`record:${kind}`, this.first(line, offset), (n) =>
+      n === 1 ? `${this.where(line, offset)}: ${what}; ${skipped}` : `${this.where(line, offset)}: ${what}; ${fmt(n)} ${many}`,
     );
   }
 
@@ -90,8 +103,8 @@ export class ReadChecks {
     else if (v > MAX_VALUE) [kind, why] = ['large', `is ${v}, beyond 2^53 - 1, the largest value counted exactly`];
     else [kind, why] = ['sum', `(${v}) would take the sum of ${label} past 2^53 - 1, the largest value counted exactly`];
     const what = `a sample's ${label} ${why}`;
-    this.log.addCounted(`value:${kind}:${k}`, { offset, line: line > 0 ? line : undefined, fatal: false }, (n) =>
-      n === 1 ? `${where(line, offset)}: ${what}; the sample was skipped` : `${where(line, offset)}: ${what}; ${fmt(n)} such samples were skipped`,
+    this.log.addCounted(`value:${kind}:${k}`, this.first(line, offset), (n) =>
+      n === 1 ? `${this.where(line, offset)}: ${what}; the sample was skipped` : `${this.where(line, offset)}: ${what}; ${fmt(n)} such samples were skipped`,
     );
   }
 
@@ -101,10 +114,10 @@ export class ReadChecks {
     let k = MAX_NAME_LENGTH - 1;
     const c = s.charCodeAt(k - 1);
     if (c >= 0xd800 && c < 0xdc00) k--; // do not split a surrogate pair
-    this.log.addCounted('name-cut', { offset, line: line > 0 ? line : undefined, fatal: false }, (n) =>
+    this.log.addCounted('name-cut', this.first(line, offset), (n) =>
       n === 1
-        ? `${where(line, offset)}: a name of ${fmt(s.length)} characters is longer than the limit of ${fmt(MAX_NAME_LENGTH)}; it was cut`
-        : `${where(line, offset)}: a name of ${fmt(s.length)} characters is longer than the limit of ${fmt(MAX_NAME_LENGTH)}; ${fmt(n)} such names were cut`,
+        ? `${this.where(line, offset)}: a name of ${fmt(s.length)} characters is longer than the limit of ${fmt(MAX_NAME_LENGTH)}; it was cut`
+        : `${this.where(line, offset)}: a name of ${fmt(s.length)} characters is longer than the limit of ${fmt(MAX_NAME_LENGTH)}; ${fmt(n)} such names were cut`,
     );
     return s.slice(0, k) + '\u2026';
   }
@@ -131,8 +144,8 @@ export class ReadChecks {
     if (this.marker < 0) this.marker = this.profile.frame('', CUT_FRAME_NAME, 0, { kind: 'synthetic' });
     ids.copyWithin(keepRoot + 1, n - keepLeaf, n);
     ids[keepRoot] = this.marker;
-    this.log.addCounted('stack-cut', { offset, line: line > 0 ? line : undefined, fatal: false }, (c) => {
-      const what = `${where(line, offset)}: a stack of ${fmt(total)} frames is deeper than the limit of ${fmt(MAX_STACK_DEPTH)}; its ${fmt(keepRoot)} outermost and ${fmt(keepLeaf)} innermost frames were kept`;
+    this.log.addCounted('stack-cut', this.first(line, offset), (c) => {
+      const what = `${this.where(line, offset)}: a stack of ${fmt(total)} frames is deeper than the limit of ${fmt(MAX_STACK_DEPTH)}; its ${fmt(keepRoot)} outermost and ${fmt(keepLeaf)} innermost frames were kept`;
       return c === 1 ? what : `${what}; ${fmt(c)} such stacks were cut`;
     });
     return keepRoot + 1 + keepLeaf;
