@@ -20,7 +20,12 @@ export interface ProfileReader {
   readonly profile: Profile;
   /** Feeds the next bytes. The reader may keep views of `chunk`: never modify or reuse it after pushing. */
   push(chunk: Uint8Array): void;
-  /** No more bytes: flush what can be completed and report a half-written tail. */
+  /**
+   * No more bytes for now: count what can be completed and report a half-written tail. For a
+   * streaming format (`FormatSpec.streaming`) this is non-destructive: bytes pushed afterwards
+   * continue as if `end()` had not been called (nothing counted twice, nothing lost), and an issue
+   * about the tail goes once the tail is complete. Whole-file readers decode again from the start.
+   */
   end(): void;
   readonly issues: readonly ReadIssue[];
   /** Bytes of complete records consumed so far. */
