@@ -287,7 +287,9 @@ export class AustinTextReader implements ProfileReader {
     const p = this.pending!;
     this.pending = null;
     // the line number travels in `line`; describeIssues puts it in front of the message
-    this.log.add({ message: `${why}; skipped`, offset: p.offset, line: p.line, fatal: false });
+    this.log.addCounted(`pending:${why}`, { offset: p.offset, line: p.line, fatal: false }, (n) =>
+      n === 1 ? `${why}; skipped` : `${why}; ${n} such samples were skipped (the first at line ${p.line})`,
+    );
     this.consumed = this.lines.offset;
   }
 

@@ -119,6 +119,7 @@ export class PprofReader extends BufferedReader {
   }
 
   protected decode(bytes: Buffer): void {
+    this.dataEnd = bytes.length;
     let data: Uint8Array = bytes;
     let where = '';
     if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
@@ -194,6 +195,11 @@ export class PprofReader extends BufferedReader {
     };
     const str = (v: Numeric): string => strOrUndefined(v) ?? '';
 
+    if (msg.sampleType.some((vt) => strOrUndefined(vt.type) === undefined || strOrUndefined(vt.unit) === undefined)) {
+      // what the samples measure is unknown: counting them under a made-up metric would invent it
+      if (!this.failed) this.issue(`the sample types name strings past the string table (${strings.length} strings; the file is cut short or corrupt): what the samples measure is unknown`, this.dataEnd, true);
+      return;
+    }
     const defs = msg.sampleType.map((vt) => sampleTypeMetric(str(vt.type), str(vt.unit)));
     const seen = new Map<string, number>();
     const metrics = defs.map((d) => {
@@ -311,14 +317,21 @@ export class PprofReader extends BufferedReader {
       }
       c.add(p.path(t, stack, depth), values, 0, at);
     }
-    if (brokenStacks) {
-      this.issue(`${brokenStacks} samples refer to missing or broken locations; they were skipped`, 0, false);
+    // A whole pprof never refers to what it does not hold: such references mean a file cut short
+    // (locations, functions and strings come after the samples) or corrupt, and the samples read
+    // are then only part of the profile. Fatal, so that partial numbers are not taken as whole.
+    const failed = this.failed;
+    if (brokenStacks && !failed) {
+      this.issue(`${brokenStacks} samples refer to missing or broken locations (the file is cut short or corrupt); they were skipped`, this.dataEnd, true);
     }
     if (badValues) {
       this.issue(`${badValues} samples do not have one value per sample type (${nm}); they were skipped`, 0, false);
     }
-    if (badStrings) this.issue(`${badStrings} string indexes point past the string table (${strings.length} strings)`, 0, false);
+    if (badStrings && !failed) this.issue(`${badStrings} string indexes point past the string table (${strings.length} strings; the file is cut short or corrupt)`, this.dataEnd, true);
   }
+
+  /** Bytes of the file being decoded: where a file cut short ends. */
+  private dataEnd = 0;
 
   private locationFrames(
     loc: Location,

@@ -316,11 +316,10 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     ps.slot = this.weightOnly ? (kind === 'weight' ? 0 : -1) : kind === 'weight' ? -1 : p.metricIndex(kind);
     if (ps.slot < 0) {
       ps.skip = true;
-      this.log.add({
-        message: `profile ${this.label(ps)} measures ${kind === 'weight' ? 'unitless weights' : kind}, but the file's first profile set the metrics to ${p.metrics.map((m) => m.key).join(', ')}; it was skipped`,
-        offset: this.tok.offset,
-        fatal: false,
-      });
+      const what = `profile ${this.label(ps)} measures ${kind === 'weight' ? 'unitless weights' : kind}, but the file's first profile set the metrics to ${p.metrics.map((m) => m.key).join(', ')}`;
+      this.log.addCounted(`skipped:${kind}`, { offset: this.tok.offset, fatal: false }, (n) =>
+        n === 1 ? `${what}; it was skipped` : `${what}; ${n} such profiles were skipped`,
+      );
     } else {
       ps.countSlot = this.weightOnly ? -1 : p.metricIndex('samples');
       ps.scale = unitScale(ps.unit);

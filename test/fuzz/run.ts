@@ -1,0 +1,183 @@
+/**
+ * `npm run fuzz`: the long fuzz run. Each format's inputs are judged in a child process (so that a
+ * hang is seen and skipped, not waited for), input i of a run with seed S being the first value
+ * fast-check draws with seed S + i: any input is reproduced alone from (format, S, i).
+ *
+ *   npm run fuzz                                   # FLAMELENS_FUZZ_RUNS (100000) inputs per format
+ *   npm run fuzz -- --runs 2000 --format mojo      # fewer, one format (--format may repeat)
+ *   npm run fuzz -- --seed 42 --from 1234 --runs 1 --show 1 --format pstats   # one input, in full
+ *
+ * Prints per format: inputs tried, crashes (an exception escaped), hangs (no answer within
+ * --hang-ms, default 60 s, or slower than --slow-ms, default 10 s), wrong numbers (a figure that
+ * cannot be true, or more than the clean cut has), data lost (less than the clean cut has) and
+ * unclear issues, then the first failures with the command that reproduces each. Exit code 1 when
+ * anything failed.
+ */
+import { fork } from 'node:child_process';
+import fc from 'fast-check';
+import { describeInput, FORMAT_NAMES, type FormatName, inputs, judge, type Outcome } from './fuzz-lib';
+
+interface Args {
+  formats: FormatName[];
+  runs: number;
+  seed: number;
+  from: number;
+  show: number;
+  hangMs: number;
+  slowMs: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const formats = argv.flatMap((a, i) => (a === '--format' ? [argv[i + 1] as FormatName] : []));
+  for (const f of formats) if (!FORMAT_NAMES.includes(f)) throw new Error(`unknown format ${f}; known: ${FORMAT_NAMES.join(', ')}`);
+  return {
+    formats: formats.length ? formats : [...FORMAT_NAMES],
+    runs: Number(get('runs') ?? process.env.FLAMELENS_FUZZ_RUNS ?? 100_000),
+    seed: Number(get('seed') ?? process.env.FLAMELENS_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)),
+    from: Number(get('from') ?? 0),
+    show: Number(get('show') ?? 3),
+    hangMs: Number(get('hang-ms') ?? 60_000),
+    slowMs: Number(get('slow-ms') ?? 10_000),
+  };
+}
+
+type Verdict = 'crash' | 'hang' | 'wrong' | 'lost' | 'issues';
+
+interface Failure {
+  format: FormatName;
+  index: number;
+  verdict: Verdict;
+  input: string;
+  detail: string;
+}
+
+type Message = { type: 'start'; i: number } | { type: 'done'; i: number; ms: number; verdicts: Verdict[]; failure?: Omit<Failure, 'format'> } | { type: 'end' };
+
+/** The input of index i: the first value fast-check draws with seed + i. */
+function inputAt(format: FormatName, seed: number, i: number) {
+  return fc.sample(inputs(format), { seed: seed + i, numRuns: 1 })[0];
+}
+
+function verdictsOf(o: Outcome): Verdict[] {
+  const v: Verdict[] = [];
+  if (o.crash) v.push('crash');
+  if (o.wrong.length) v.push('wrong');
+  if (o.lost.length) v.push('lost');
+  if (o.issues.length) v.push('issues');
+  return v;
+}
+
+function child(format: FormatName, seed: number, from: number, to: number): void {
+  const send = (m: Message) => process.send!(m);
+  for (let i = from; i < to; i++) {
+    send({ type: 'start', i });
+    const input = inputAt(format, seed, i);
+    const t0 = performance.now();
+    const o = judge(input);
+    const ms = performance.now() - t0;
+    const verdicts = verdictsOf(o);
+    const detail = o.crash ?? [...o.wrong, ...o.lost, ...o.issues].slice(0, 6).join('\n');
+    send({ type: 'done', i, ms, verdicts, failure: verdicts.length ? { index: i, verdict: verdicts[0], input: describeInput(input), detail } : undefined });
+  }
+  send({ type: 'end' });
+}
+
+interface Tally {
+  inputs: number;
+  crash: number;
+  hang: number;
+  wrong: number;
+  lost: number;
+  issues: number;
+  ms: number;
+}
+
+/** Runs inputs [from, to) of a format in child processes, restarting past a hang. */
+async function runFormat(format: FormatName, a: Args, failures: Failure[]): Promise<Tally> {
+  const t: Tally = { inputs: 0, crash: 0, hang: 0, wrong: 0, lost: 0, issues: 0, ms: 0 };
+  let next = a.from;
+  const to = a.from + a.runs;
+  const started = Date.now();
+  while (next < to) {
+    next = await new Promise<number>((resolve) => {
+      const proc = fork(__filename, ['--child', format, String(a.seed), String(next), String(to)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      let current = next;
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          t.inputs++;
+          t.hang++;
+          const input = describeInput(inputAt(format, a.seed, current));
+          failures.push({ format, index: current, verdict: 'hang', input, detail: `no answer within ${a.hangMs} ms` });
+          proc.kill('SIGKILL');
+          resolve(current + 1);
+        }, a.hangMs);
+      };
+      arm();
+      proc.on('message', (m: Message) => {
+        if (m.type === 'start') {
+          current = m.i;
+          arm();
+        } else if (m.type === 'done') {
+          t.inputs++;
+          t.ms += m.ms;
+          const verdicts = [...m.verdicts];
+          if (m.ms > a.slowMs && !verdicts.includes('hang')) verdicts.push('hang');
+          for (const v of verdicts) t[v]++;
+          if (m.failure) failures.push({ format, ...m.failure });
+          else if (verdicts.includes('hang')) failures.push({ format, index: m.i, verdict: 'hang', input: describeInput(inputAt(format, a.seed, m.i)), detail: `took ${m.ms.toFixed(0)} ms` });
+          if (t.inputs % 5000 === 0) process.stderr.write(`  ${format}: ${t.inputs} inputs, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+        } else {
+          clearTimeout(timer);
+          resolve(to);
+        }
+      });
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        // a crash of the process itself (out of memory, say) counts against the input it was on
+        if (code !== 0 && code !== null) {
+          t.inputs++;
+          t.crash++;
+          failures.push({ format, index: current, verdict: 'crash', input: describeInput(inputAt(format, a.seed, current)), detail: `the process exited with code ${code}` });
+          resolve(current + 1);
+        }
+      });
+    });
+  }
+  return t;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--child') {
+    const [format, seed, from, to] = process.argv.slice(3);
+    child(format as FormatName, Number(seed), Number(from), Number(to));
+    return;
+  }
+  const a = parseArgs(process.argv.slice(2));
+  console.log(`flamelens fuzz: seed ${a.seed}, inputs ${a.from}..${a.from + a.runs - 1} per format, formats ${a.formats.join(', ')}`);
+  const failures: Failure[] = [];
+  const rows: [string, Tally][] = [];
+  const t0 = Date.now();
+  for (const f of a.formats) {
+    const t = await runFormat(f, a, failures);
+    rows.push([f, t]);
+    console.log(`${f.padEnd(12)} ${String(t.inputs).padStart(7)} inputs  ${String(t.crash).padStart(4)} crashes  ${String(t.hang).padStart(4)} hangs  ${String(t.wrong).padStart(4)} wrong numbers  ${String(t.lost).padStart(4)} data lost  ${String(t.issues).padStart(4)} unclear issues  (${(t.ms / Math.max(1, t.inputs)).toFixed(1)} ms per input)`);
+  }
+  const sum = (k: keyof Tally) => rows.reduce((s, [, t]) => s + t[k], 0);
+  console.log(`${'all'.padEnd(12)} ${String(sum('inputs')).padStart(7)} inputs  ${String(sum('crash')).padStart(4)} crashes  ${String(sum('hang')).padStart(4)} hangs  ${String(sum('wrong')).padStart(4)} wrong numbers  ${String(sum('lost')).padStart(4)} data lost  ${String(sum('issues')).padStart(4)} unclear issues  in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  for (const f of failures.slice(0, a.show)) {
+    console.log(`\n${f.verdict} in ${f.format} input ${f.index}: ${f.input}\n${f.detail.split('\n').map((l) => `  ${l.slice(0, 400)}`).join('\n')}\n  reproduce: npm run fuzz -- --format ${f.format} --seed ${a.seed} --from ${f.index} --runs 1 --show 1`);
+  }
+  if (failures.length > a.show) console.log(`\n(${failures.length - a.show} more failures not shown; --show N shows more)`);
+  process.exitCode = failures.length > 0 ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(2);
+});
