@@ -182,7 +182,7 @@ export const pprof = fc
 // ---- pstats (marshal) -----------------------------------------------------------------------
 
 /** The few marshal types a stats dump holds, written as CPython's marshal (version 4, no refs). */
-class Marshal {
+export class Marshal {
   readonly out: number[] = [];
   byte(b: number) {
     this.out.push(b & 0xff);
@@ -221,38 +221,45 @@ class Marshal {
 const pstatsNum = fc.oneof({ weight: 6, arbitrary: fc.double({ min: 0, max: 10, noNaN: true }) }, { weight: 1, arbitrary: wildFloat });
 const pstatsCount = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 1000 }) }, { weight: 1, arbitrary: wildInt });
 const pstatsKey = fc.tuple(fc.constantFrom('/app/a.py', '/app/b.py', '~', '<string>'), fc.integer({ min: 0, max: 40 }), name);
+type StatsKey = [file: string, line: number, name: string];
+/** One pstats entry: (key, cc, nc, tt, ct, callers as (key, nc, cc, tt, ct)). */
+export type StatsEntry = [StatsKey, number, number, number, number, [StatsKey, number, number, number, number][]];
+
+/** A pstats dump (a marshal dict) of the given entries, numbers written as given. */
+export function marshalStats(entries: StatsEntry[]): Uint8Array {
+  const m = new Marshal();
+  m.byte(0x7b); // '{'
+  for (const [[f, l, n], cc, nc, tt, ct, callers] of entries) {
+    m.key(f, l, n);
+    m.byte(0x29);
+    m.byte(5);
+    m.int(cc);
+    m.int(nc);
+    m.float(tt);
+    m.float(ct);
+    m.byte(0x7b);
+    for (const [[cf, cl, cn], cnc, ccc, ctt, cct] of callers) {
+      m.key(cf, cl, cn);
+      m.byte(0x29);
+      m.byte(4);
+      m.int(cnc);
+      m.int(ccc);
+      m.float(ctt);
+      m.float(cct);
+    }
+    m.byte(0x30); // '0' ends the dict
+  }
+  m.byte(0x30);
+  return Uint8Array.from(m.out);
+}
+
 /** A stats dict of random entries and callers, consistent or not. */
 export const pstats = fc
   .array(
     fc.tuple(pstatsKey, pstatsCount, pstatsCount, pstatsNum, pstatsNum, fc.array(fc.tuple(pstatsKey, pstatsCount, pstatsCount, pstatsNum, pstatsNum), { maxLength: 3 })),
     { maxLength: 12 },
   )
-  .map((entries) => {
-    const m = new Marshal();
-    m.byte(0x7b); // '{'
-    for (const [[f, l, n], cc, nc, tt, ct, callers] of entries) {
-      m.key(f, l, n);
-      m.byte(0x29);
-      m.byte(5);
-      m.int(cc);
-      m.int(nc);
-      m.float(tt);
-      m.float(ct);
-      m.byte(0x7b);
-      for (const [[cf, cl, cn], cnc, ccc, ctt, cct] of callers) {
-        m.key(cf, cl, cn);
-        m.byte(0x29);
-        m.byte(4);
-        m.int(cnc);
-        m.int(ccc);
-        m.float(ctt);
-        m.float(cct);
-      }
-      m.byte(0x30); // '0' ends the dict
-    }
-    m.byte(0x30);
-    return Uint8Array.from(m.out);
-  });
+  .map((entries) => marshalStats(entries));
 
 // ---- speedscope -----------------------------------------------------------------------------
 

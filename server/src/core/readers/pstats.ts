@@ -1,3 +1,4 @@
+import { Aggregation } from '../aggregate';
 import type { MetricDef, Profile } from '../model';
 import { BufferedReader } from './buffered';
 import { MarshalDict, MarshalError, MarshalReader, type MarshalValue } from './marshal';
@@ -225,7 +226,8 @@ export class PstatsReader extends BufferedReader {
     const kept: RawEntry[] = [];
     for (const e of entries) {
       const why = impossibleEntry(e);
-      if (why) checks.refuseRecord('entry', 0, e.offset, `the stats of ${e.key.name} hold ${why}, which cannot be`, 'the entry was skipped', 'such entries were skipped');
+      // one counted issue per kind of problem (the reason without its numbers)
+      if (why) checks.refuseRecord(`entry:${why.replace(/\([^)]*\)/g, '')}`, 0, e.offset, `the stats of ${e.key.name} hold ${why}, which cannot be`, 'the entry was skipped', 'such entries were skipped');
       else kept.push(e);
     }
     // No function's total can pass the time of the whole profile. Largest totals first: dropping
@@ -339,7 +341,10 @@ export class PstatsReader extends BufferedReader {
     tables.set(p, { functions, totalTime, totalCalls, primitiveCalls: primitive });
     // Hand the exact cumulative values to aggregation, so every consumer gets pstats' own numbers
     // (capped at Σ tt: see TOTAL_SLACK).
-    const cap = (t: number) => (t > totalTime ? totalTime : t);
+    // The cap is the total aggregation will compute (the tree's own times summed in its order),
+    // so that the top function's share is exactly 100 %, not 100.00000000000004.
+    const shown = new Aggregation(p, {}, 'time').total;
+    const cap = (t: number) => (t > shown ? shown : t);
     const totals = new Map([
       ['time', new Map([...functions].map(([id, fn]) => [id, cap(fn.total)]))],
       ['calls', new Map([...functions].map(([id, fn]) => [id, fn.calls]))],

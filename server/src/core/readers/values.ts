@@ -100,7 +100,7 @@ export class ReadChecks {
     let why: string;
     if (Number.isNaN(v) || !Number.isFinite(v)) [kind, why] = ['finite', `is ${v}, not a finite number`];
     else if (v < 0) [kind, why] = ['negative', `is negative (${v}), which it cannot be`];
-    else if (v > MAX_VALUE) [kind, why] = ['large', `is ${v}, beyond 2^53 - 1, the largest value counted exactly`];
+    else if (v > MAX_VALUE) [kind, why] = ['large', `is ${v.toPrecision(4)}, beyond 2^53 - 1, the largest value counted exactly`];
     else [kind, why] = ['sum', `(${v}) would take the sum of ${label} past 2^53 - 1, the largest value counted exactly`];
     const what = `a sample's ${label} ${why}`;
     this.log.addCounted(`value:${kind}:${k}`, this.first(line, offset), (n) =>

@@ -1,0 +1,193 @@
+/**
+ * Values that cannot be true are refused by every reader, with one counted issue naming where
+ * (issue 15, "Measured on main": null percentages, negative time totals, own above total, totals
+ * of -9.2e18, shares above 100 %). Negative values stay legal where the format means them:
+ * Austin memory deltas. Each case is a small literal file next to the rule it breaks; the real
+ * recordings are fuzzed in test/fuzz/.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { aggregate } from '../server/src/core/aggregate';
+import { pstatsTable } from '../server/src/core/readers/pstats';
+import { MAX_VALUE } from '../server/src/core/readers/values';
+import { encodeHeader, encodeEvent, EV, type MojoEvent } from './helpers/mojo-encoder';
+import { FIXTURES } from './helpers/paths';
+import { impossibleFigures, read } from './fuzz/fuzz-lib';
+import { marshalStats } from './fuzz/generators';
+
+const text = (s: string) => Buffer.from(s);
+const messages = (r: { issues: readonly { message: string }[] }) => r.issues.map((i) => i.message);
+
+describe('Austin text', () => {
+  it('refuses negative times, values past 2^53 and sums past 2^53, each kind in one counted issue with its first line', () => {
+    const r = read('austin-text', text(
+      '# austin: 3.7.0\n# mode: wall\n\n' +
+        'P1;T0:1;/a.py:f:1 5\n' +
+        'P1;T0:1;/a.py:f:1 -3\n' +
+        'P1;T0:1;/a.py:g:2 -4\n' +
+        'P1;T0:1;/a.py:f:2 99999999999999999999\n' +
+        `P1;T0:1;/a.py:f:2 ${MAX_VALUE - 1}\n` +
+        'P1;T0:1;/a.py:f:3 7\n',
+    ));
+    expect(aggregate(r.profile).total).toBe(12);
+    expect(messages(r)).toEqual([
+      "line 5: a sample's wall time is negative (-3), which it cannot be; 2 such samples were skipped",
+      "line 7: a sample's wall time is 1.000e+20, beyond 2^53 - 1, the largest value counted exactly; the sample was skipped",
+      "line 8: a sample's wall time (9007199254740990) would take the sum of wall time past 2^53 - 1, the largest value counted exactly; the sample was skipped",
+    ]);
+    expect(r.issues.map((i) => i.line)).toEqual([5, 7, 8]);
+    expect(r.failed).toBe(false);
+    expect(impossibleFigures(r.profile)).toEqual([]);
+  });
+
+  it('memory mode: a negative value is memory released, not an impossible one', () => {
+    const r = read('austin-text', text('# austin: 3.7.0\n# mode: memory\n\nP1;T0:1;/a.py:f:1 100\nP1;T0:1;/a.py:f:2 -40\n'));
+    expect(r.issues).toEqual([]);
+    expect(aggregate(r.profile, {}, 'alloc').total).toBe(100);
+    expect(aggregate(r.profile, {}, 'dealloc').total).toBe(40);
+  });
+
+  it('full mode: the memory column may be negative, the time may not, the idle flag is 0 or 1', () => {
+    const r = read('austin-text', text(
+      '# austin: 3.7.0\n# mode: full\n\n' +
+        'P1;T0:1;/a.py:f:1 10,0,-64\n' +
+        'P1;T0:1;/a.py:f:1 -10,0,64\n' +
+        'P1;T0:1;/a.py:f:1 10,2,64\n' +
+        'P1;T0:1;/a.py:f:1 20,1,32\n',
+    ));
+    expect(aggregate(r.profile, {}, 'wall').total).toBe(30);
+    expect(aggregate(r.profile, {}, 'cpu').total).toBe(10);
+    expect(aggregate(r.profile, {}, 'alloc').total).toBe(32);
+    expect(aggregate(r.profile, {}, 'dealloc').total).toBe(64);
+    expect(messages(r)).toEqual([
+      "line 5: a sample's wall time is negative (-10), which it cannot be; the sample was skipped",
+      "line 6: a sample's idle flag is 2, neither 0 nor 1; the sample was skipped",
+    ]);
+  });
+});
+
+describe('folded stacks', () => {
+  it('refuses an infinite count and a sum past 2^53', () => {
+    const r = read('collapsed', text(`a;b 5\na;c 1${'0'.repeat(400)}\na;b ${MAX_VALUE - 2}\na;d 1.5\n`));
+    expect(aggregate(r.profile).total).toBe(6.5);
+    expect(messages(r)).toEqual([
+      "line 2: a sample's samples (weight) is Infinity, not a finite number; the sample was skipped",
+      "line 3: a sample's samples (weight) (9007199254740989) would take the sum of samples (weight) past 2^53 - 1, the largest value counted exactly; the sample was skipped",
+    ]);
+  });
+});
+
+describe('perf script', () => {
+  it('refuses a period past 2^53 (its sample is not counted either)', () => {
+    const r = read('perf-script', text('app 5 1.0: 10 cpu-clock: \n\t 1 f (/x)\n\napp 5 1.1: 99999999999999999999 cpu-clock: \n\t 1 g (/x)\n\n'));
+    expect(r.profile.metricSum('samples')).toBe(1);
+    expect(r.profile.metricSum('cpu')).toBe(10);
+    expect(r.issues).toEqual([expect.objectContaining({ line: 4, message: expect.stringMatching(/^line 4: a sample's CPU time is 1.000e\+20, beyond 2\^53 - 1/) })]);
+  });
+});
+
+describe('MOJO', () => {
+  const mojo = (events: MojoEvent[]) => {
+    const out = encodeHeader(3);
+    for (const e of events) encodeEvent(e, 3, out);
+    return Uint8Array.from(out);
+  };
+  const b = (s: string) => new TextEncoder().encode(s);
+  const head: MojoEvent[] = [
+    { id: EV.STRING, offset: 0, key: 2, value: b('/a.py') },
+    { id: EV.STRING, offset: 0, key: 3, value: b('f') },
+    { id: EV.FRAME, offset: 0, key: 1, filename: 2, scope: 3, line: 1, lineEnd: 0, column: 0, columnEnd: 0 },
+  ];
+  const sample = (metrics: MojoEvent[]): MojoEvent[] => [{ id: EV.STACK, offset: 0, pid: 1, iid: 0, tid: b('1') }, { id: EV.FRAME_REF, offset: 0, value: 1 }, ...metrics];
+
+  it('refuses a negative time with the byte offset of its sample', () => {
+    const bytes = mojo([{ id: EV.METADATA, offset: 0, key: b('mode'), value: b('wall') }, ...head, ...sample([{ id: EV.METRIC_TIME, offset: 0, value: 5 }]), ...sample([{ id: EV.METRIC_TIME, offset: 0, value: -7 }])]);
+    const r = read('mojo', bytes);
+    expect(aggregate(r.profile).total).toBe(5);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0].message).toMatch(/^byte \d+: a sample's wall time is negative \(-7\), which it cannot be; the sample was skipped$/);
+    expect(bytes[r.issues[0].offset]).toBe(EV.STACK);
+  });
+
+  it('full mode: a negative memory delta is memory released', () => {
+    const r = read('mojo', mojo([{ id: EV.METADATA, offset: 0, key: b('mode'), value: b('full') }, ...head, ...sample([{ id: EV.METRIC_TIME, offset: 0, value: 5 }, { id: EV.METRIC_MEMORY, offset: 0, value: -64 }])]));
+    expect(r.issues).toEqual([]);
+    expect(aggregate(r.profile, {}, 'dealloc').total).toBe(64);
+  });
+});
+
+describe('speedscope', () => {
+  it('refuses negative, infinite and too large weights', () => {
+    const doc = {
+      shared: { frames: [{ name: 'f', file: '/a.py', line: 1 }] },
+      profiles: [{ type: 'sampled', name: 'Thread 1', unit: 'none', startValue: 0, endValue: 1, samples: [[0], [0], [0], [0], [0]], weights: [3, -1, 1e400, 1e20, 4] }],
+    };
+    const r = read('speedscope', text(JSON.stringify(doc).replace('null', '1e400')));
+    expect(aggregate(r.profile).total).toBe(7);
+    expect(messages(r).map((m) => m.replace(/^byte \d+: /, ''))).toEqual([
+      "a sample's samples (weight) is negative (-1), which it cannot be; the sample was skipped",
+      "a sample's samples (weight) is Infinity, not a finite number; the sample was skipped",
+      "a sample's samples (weight) is 1.000e+20, beyond 2^53 - 1, the largest value counted exactly; the sample was skipped",
+    ]);
+  });
+});
+
+describe('.cpuprofile', () => {
+  it('refuses a time delta past 2^53 (the sample is not counted either)', () => {
+    const doc = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2] },
+        { id: 2, callFrame: { functionName: 'f', url: 'file:///a.js', lineNumber: 0 } },
+      ],
+      startTime: 0,
+      endTime: 30,
+      samples: [2, 2, 2],
+      timeDeltas: [0, 10, 1e300],
+    };
+    const r = read('cpuprofile', text(JSON.stringify(doc)));
+    expect(r.profile.metricSum('samples')).toBe(2);
+    expect(messages(r)).toEqual(["byte 0: sample 1's time delta is 1e+300 µs, beyond 2^53 - 1, which cannot be; the sample was skipped"]);
+    expect(impossibleFigures(r.profile)).toEqual([]);
+  });
+});
+
+describe('pstats', () => {
+  const key = (name: string, line = 1): [string, number, string] => ['/a.py', line, name];
+
+  it('refuses entries whose numbers cannot be true, each kind in one counted issue with the entry offset', () => {
+    const bytes = marshalStats([
+      [key('ok'), 1, 1, 2, 3, [[key('leaf', 8), 1, 1, 0, 0]]],
+      [key('leaf', 8), 1, 1, 1, 1, []],
+      [key('own_above_total', 2), 1, 1, 5, 3, []],
+      [key('negative', 3), 1, -1, 1, 1, []],
+      [key('nan', 4), 1, 1, NaN, 1, []],
+      [key('callers_own', 5), 1, 2, 1, 1, [[key('ok'), 1, 1, 0.8, 1], [key('ok2', 9), 1, 1, 0.8, 1]]],
+      [key('caller_total', 6), 1, 1, 1, 1, [[key('ok'), 1, 1, 1, 4]]],
+      [key('huge_total', 7), 1, 1, 1, 1e6, []],
+    ]);
+    const r = read('pstats', bytes);
+    const table = pstatsTable(r.profile)!;
+    expect([...table.functions.values()].map((f) => f.name)).toEqual(['ok', 'leaf']);
+    expect(messages(r).map((m) => m.replace(/^byte \d+: /, ''))).toEqual([
+      'the stats of own_above_total hold its own time (5 s) above its total (3 s), which cannot be; the entry was skipped',
+      'the stats of negative hold a negative, infinite or too large count or time, which cannot be; 2 such entries were skipped',
+      "the stats of callers_own hold callers accounting for more own time (1.6 s) than the function has (1 s), which cannot be; the entry was skipped",
+      "the stats of caller_total hold a caller's total (4 s) above the function's (1 s), which cannot be; the entry was skipped",
+      'the total of huge_total (1000000 s) is above the time of the whole profile (4 s), which cannot be; the entry was skipped',
+    ]);
+    // each issue names the byte where its entry starts (a marshal tuple key)
+    for (const i of r.issues) expect(bytes[i.offset]).toBe(0x29);
+    expect(impossibleFigures(r.profile)).toEqual([]);
+  });
+
+  it('the committed dump: exec\'s total passes Σ tt by a hair (9e-7 s); no share shown above 100 %, the table keeps the recorded value', () => {
+    const r = read('pstats', readFileSync(`${FIXTURES}/generated/shop-pricing.pstats`));
+    expect(r.issues).toEqual([]);
+    const a = aggregate(r.profile, {}, 'time');
+    const exec = [...pstatsTable(r.profile)!.functions.values()].find((f) => f.name === 'exec' || f.name === '<built-in method builtins.exec>')!;
+    expect(exec.total).toBe(7.743928209000001);
+    expect(exec.total).toBeGreaterThan(a.total);
+    expect(a.percent(a.funcTotal[exec.funcId])).toBe(100);
+    expect(impossibleFigures(r.profile)).toEqual([]);
+  });
+});
