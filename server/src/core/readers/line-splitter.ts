@@ -93,6 +93,12 @@ export class LineSplitter {
     }
   }
 
+  /** Bytes held for the line being carried: at most `maxLine` plus one chunk, however long the line. */
+  get heldBytes(): number {
+    if (!this.long) return this.carryLen;
+    return (this.head?.length ?? 0) + this.tailParts.reduce((n, p) => n + p.length, 0);
+  }
+
   /** The bytes after the last newline (a line still being written, or a truncated one). */
   get rest(): { length: number; offset: number; line: number } | undefined {
     if (this.carryLen === 0) return undefined;
