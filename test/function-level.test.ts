@@ -15,7 +15,9 @@ describe('function-level data recorded by the format (pstats)', () => {
     expect(agg.total).toBeCloseTo(table.totalTime, 9);
     let checked = 0;
     for (const [id, fn] of table.functions) {
-      expect(agg.funcTotal[id]).toBe(fn.total);
+      // capped at the profile's total: exec's recorded 7.7439282 s passes Σ tt (7.7439273 s) by a
+      // hair, and a share above 100 % cannot be true (readers/pstats.ts, TOTAL_SLACK)
+      expect(agg.funcTotal[id]).toBe(Math.min(fn.total, agg.total));
       expect(agg.funcOwn[id]).toBeCloseTo(fn.own, 9);
       const callers = agg.callers(id);
       const expected = fn.callers.filter((c) => c.total > 0).map((c) => c.total).sort((a, b) => b - a);

@@ -60,7 +60,8 @@ function textFile(lines: fc.Arbitrary<string>, max = 40): fc.Arbitrary<Uint8Arra
     });
 }
 
-const depthArb = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 8 }) }, { weight: 1, arbitrary: fc.constantFrom(200, 12_000, 25_000) });
+/** Frames per stack: a few, now and then past the depth limit (10,000) or past twice it (the compaction). */
+const depthArb = fc.oneof({ weight: 30, arbitrary: fc.integer({ min: 0, max: 8 }) }, { weight: 1, arbitrary: fc.constantFrom(200, 10_001, 21_000) });
 
 // ---- Austin text ----------------------------------------------------------------------------
 
