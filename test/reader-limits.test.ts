@@ -140,6 +140,38 @@ describe('deep stacks, in every format with stacks', () => {
   });
 });
 
+describe('a MOJO event of megabytes in tiny chunks', () => {
+  const te = new TextEncoder();
+  const file = (name: Uint8Array) => {
+    const out = encodeHeader(3);
+    const events: MojoEvent[] = [
+      { id: EV.METADATA, offset: 0, key: te.encode('mode'), value: te.encode('wall') },
+      { id: EV.STRING, offset: 0, key: 2, value: te.encode('/a.py') },
+      { id: EV.STRING, offset: 0, key: 3, value: name },
+      { id: EV.FRAME, offset: 0, key: 1, filename: 2, scope: 3, line: 1, lineEnd: 0, column: 0, columnEnd: 0 },
+      { id: EV.STACK, offset: 0, pid: 1, iid: 0, tid: te.encode('1') },
+      { id: EV.FRAME_REF, offset: 0, value: 1 },
+      { id: EV.METRIC_TIME, offset: 0, value: 5 },
+    ];
+    for (const e of events) encodeEvent(e, 3, out);
+    return Uint8Array.from(out);
+  };
+
+  it('a 3 MB string read 64 bytes at a time is read once, not rescanned per chunk (linear), and cut as a name', () => {
+    const r = read('mojo', file(new Uint8Array(3 << 20).fill(0x78)), [64]);
+    expect(r.issues.map((i) => i.message.replace(/^byte \d+: /, ''))).toEqual(['a name of 3,145,728 characters is longer than the limit of 4,096; it was cut']);
+    expect(r.profile.metricSum('wall')).toBe(5);
+  });
+
+  it('an event of numbers only that runs past 64 KiB is corrupt: fatal, with its offset', () => {
+    const head = Uint8Array.from(encodeHeader(3));
+    const bad = Uint8Array.from([EV.METRIC_TIME, ...new Array(70_000).fill(0x80)]);
+    const r = read('mojo', Uint8Array.from([...head, ...bad, 0x01]), [1000]);
+    expect(r.failed).toBe(true);
+    expect(r.issues).toEqual([expect.objectContaining({ fatal: true, offset: head.length, message: expect.stringMatching(/holds only numbers/) })]);
+  });
+});
+
 describe('long names', () => {
   it('a 1 MB frame name is cut to 4,096 characters, with one counted issue', () => {
     const big = 'x'.repeat(1 << 20);

@@ -69,8 +69,9 @@ const austinFrame = fc.oneof(
   { weight: 8, arbitrary: fc.tuple(file, name, line).map(([f, n, l]) => `${f}:${n}:${l}`) },
   { weight: 1, arbitrary: fc.constantFrom(':INVALID:', ':GC:', '<idle>', 'native@0x7f:sym:12', 'kernel:do_sys:3', 'f (a.py);L3', '') },
 );
+// a deep stack is made of short frames (recursion through a few functions), so that files stay a few MB
 const austinStack = fc.tuple(fc.array(austinFrame, { maxLength: 8 }), depthArb).map(([fs, d]) =>
-  d > 8 ? Array.from({ length: d }, (_, i) => fs[i % Math.max(1, fs.length)] ?? `/r.py:f:${i % 7}`).join(';') : fs.join(';'),
+  d > 8 ? [...fs, ...Array.from({ length: d }, (_, i) => `/r.py:f${i % 7}:${i % 13}`)].join(';') : fs.join(';'),
 );
 const austinMetric = fc.oneof(
   { weight: 6, arbitrary: wildIntText },
@@ -94,7 +95,7 @@ const foldedFrame = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('[unknown]', 'do_syscall_64_[k]', 'process 12:"python x.py"', 'thread (0x7f): MainThread', 'app-123/456', 'sym+0x1f (/lib/x.so)') },
 );
 const foldedStack = fc.tuple(fc.array(foldedFrame, { minLength: 1, maxLength: 8 }), depthArb).map(([fs, d]) =>
-  d > 8 ? Array.from({ length: d }, (_, i) => fs[i % fs.length]).join(';') : fs.join(';'),
+  d > 8 ? [...fs, ...Array.from({ length: d }, (_, i) => `f${i % 7}`)].join(';') : fs.join(';'),
 );
 const foldedCount = fc.oneof(
   { weight: 6, arbitrary: wildIntText },
@@ -112,7 +113,7 @@ const perfFrame = fc
 const perfBlock = fc
   .tuple(fc.constantFrom('app', 'python3', 'a b'), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), wildIntText, fc.constantFrom('cpu-clock:ppp:', 'cycles:', 'task-clock:'), fc.array(perfFrame, { maxLength: 8 }), depthArb)
   .map(([comm, pid, tid, period, ev, frames, d]) => {
-    const fs = d > 8 && frames.length > 0 ? Array.from({ length: d }, (_, i) => frames[i % frames.length]) : frames;
+    const fs = d > 8 ? [...frames, ...Array.from({ length: d }, (_, i) => `\t ${i.toString(16)} f${i % 7}+0x1 (/usr/bin/app)`)] : frames;
     return `${comm} ${pid}/${tid} [000] 1.${pid}${tid}: ${period} ${ev} \n${fs.join('\n')}${fs.length ? '\n' : ''}`;
   });
 export const perfScript = textFile(fc.oneof({ weight: 10, arbitrary: perfBlock }, { weight: 1, arbitrary: fc.constantFrom('# ========', 'junk line', '\t 123 orphan_frame (/x)') }), 20);

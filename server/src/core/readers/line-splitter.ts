@@ -41,15 +41,18 @@ function countByte(buf: Uint8Array, a: number, b: number, c: number): number {
 }
 
 export class LineSplitter {
-  private parts: Buffer[] = [];
+  /** The line being carried across chunks (up to the limit): acc[0, carryLen). */
+  private acc: Buffer = Buffer.alloc(0);
   private carryLen = 0;
   private carryOffset = 0;
   private carryLine = 1;
-  // a carried line past the limit: its head, the newest bytes, and what was left out between
+  // a carried line past the limit: its head, its newest `half` bytes in a ring, and what was left
+  // out between (pieces of any size go in and out in constant time per byte)
   private long = false;
   private head: Buffer | null = null;
-  private tailParts: Buffer[] = [];
-  private tailLen = 0;
+  private ring: Buffer | null = null;
+  private ringPos = 0;
+  private ringFull = false;
   private dropped = 0;
   private droppedSeps = 0;
   private readonly maxLine: number;
@@ -93,10 +96,9 @@ export class LineSplitter {
     }
   }
 
-  /** Bytes held for the line being carried: at most `maxLine` plus one chunk, however long the line. */
+  /** Bytes held for the line being carried: at most `maxLine` (and the carry's spare capacity), however long the line. */
   get heldBytes(): number {
-    if (!this.long) return this.carryLen;
-    return (this.head?.length ?? 0) + this.tailParts.reduce((n, p) => n + p.length, 0);
+    return this.long ? this.head!.length + this.ring!.length : this.acc.length;
   }
 
   /** The bytes after the last newline (a line still being written, or a truncated one). */
@@ -108,39 +110,82 @@ export class LineSplitter {
   /** Keeps buf[a, b) of the line being carried: all of it up to the limit, then head and tail only. */
   private carry(buf: Buffer, a: number, b: number): void {
     if (a >= b) return;
-    this.carryLen += b - a;
-    if (!this.long) {
-      // copy: the caller may reuse its chunk buffer
-      this.parts.push(Buffer.from(buf.subarray(a, b)));
-      if (this.carryLen <= this.maxLine) return;
-      const all = Buffer.concat(this.parts);
-      this.parts = [];
-      this.long = true;
-      this.head = Buffer.from(all.subarray(0, this.half));
-      this.tailParts = [all.subarray(this.half)];
-      this.tailLen = all.length - this.half;
-      this.dropped = 0;
-      this.droppedSeps = 0;
-    } else {
-      const keep = Math.min(b - a, this.half);
-      this.skip(buf, a, b - keep);
-      this.tailParts.push(Buffer.from(buf.subarray(b - keep, b)));
-      this.tailLen += keep;
+    if (this.long) {
+      this.carryLen += b - a;
+      this.toRing(buf, a, b);
+      return;
     }
-    // only the newest `half` bytes stay in the tail
-    while (this.tailLen > this.half) {
-      const first = this.tailParts[0];
-      const over = this.tailLen - this.half;
-      if (first.length <= over) {
-        this.skip(first, 0, first.length);
-        this.tailParts.shift();
-        this.tailLen -= first.length;
-      } else {
-        this.skip(first, 0, over);
-        this.tailParts[0] = first.subarray(over);
-        this.tailLen -= over;
+    const len = this.carryLen;
+    const n = b - a;
+    if (len + n <= this.maxLine) {
+      // copy into a growing buffer: the caller may reuse its chunk, and many small chunks must
+      // not each become an object to join later
+      if (len + n > this.acc.length) {
+        const next = Buffer.allocUnsafe(Math.min(this.maxLine, Math.max(len + n, this.acc.length * 2, 256)));
+        this.acc.copy(next, 0, 0, len);
+        this.acc = next;
+      }
+      buf.copy(this.acc, len, a, b);
+      this.carryLen = len + n;
+      return;
+    }
+    // past the limit: the first half stays, the rest goes through the ring
+    const held = this.acc.subarray(0, len);
+    const fromHeld = Math.min(len, this.half);
+    const fromBuf = this.half - fromHeld;
+    this.long = true;
+    this.head = Buffer.concat([held.subarray(0, fromHeld), buf.subarray(a, a + fromBuf)]);
+    this.ring = Buffer.allocUnsafe(this.half);
+    this.ringPos = 0;
+    this.ringFull = false;
+    this.dropped = 0;
+    this.droppedSeps = 0;
+    this.carryLen = len + n;
+    this.toRing(held, fromHeld, len);
+    this.toRing(buf, a + fromBuf, b);
+    this.acc = Buffer.alloc(0);
+  }
+
+  /** Writes buf[a, b) into the ring of the newest bytes, counting what it overwrites. */
+  private toRing(buf: Uint8Array, a: number, b: number): void {
+    const ring = this.ring!;
+    const size = ring.length;
+    if (b - a >= size) {
+      // all that the ring held, and the piece's own start, are left out
+      this.skipRing();
+      this.skip(buf, a, b - size);
+      ring.set(buf.subarray(b - size, b), 0);
+      this.ringPos = 0;
+      this.ringFull = true;
+      return;
+    }
+    let p = this.ringPos;
+    while (a < b) {
+      const k = Math.min(b - a, size - p);
+      if (this.ringFull) this.skip(ring, p, p + k);
+      ring.set(buf.subarray(a, a + k), p);
+      a += k;
+      p += k;
+      if (p === size) {
+        p = 0;
+        this.ringFull = true;
       }
     }
+    this.ringPos = p;
+  }
+
+  /** Counts everything the ring holds as left out (it is about to be overwritten whole). */
+  private skipRing(): void {
+    const ring = this.ring!;
+    if (this.ringFull) this.skip(ring, 0, ring.length);
+    else this.skip(ring, 0, this.ringPos);
+  }
+
+  /** The ring's bytes, oldest first. */
+  private ringBytes(): Buffer {
+    const ring = this.ring!;
+    if (!this.ringFull) return ring.subarray(0, this.ringPos);
+    return Buffer.concat([ring.subarray(this.ringPos), ring.subarray(0, this.ringPos)]);
   }
 
   private skip(buf: Uint8Array, a: number, b: number): void {
@@ -153,23 +198,23 @@ export class LineSplitter {
     const len = this.carryLen;
     this.carryLen = 0;
     if (!this.long) {
-      const joined = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
-      this.parts = [];
-      this.emit(joined, 0, joined.length);
+      const line = this.acc.subarray(0, len);
+      // a big carry's buffer is not kept for the next short line
+      if (this.acc.length > 65536) this.acc = Buffer.alloc(0);
+      this.emit(line, 0, len);
       return;
     }
     this.long = false;
     const l: LongLine = {
       head: this.head!,
-      tail: Buffer.concat(this.tailParts),
+      tail: this.ringBytes(),
       dropped: this.dropped,
       droppedSeps: this.droppedSeps,
       offset: this.offset,
       line: this.line++,
     };
     this.head = null;
-    this.tailParts = [];
-    this.tailLen = 0;
+    this.ring = null;
     this.offset += len + 1;
     this.opts.onLongLine?.(l);
   }

@@ -37,6 +37,15 @@ const MAX_EVENT_BYTES = 16 << 20;
 /** Bytes of a new chunk joined to a cut event to finish it (events are far shorter). */
 const JOIN_BYTES = 16 << 10;
 
+/**
+ * A cut event this long is a string still waiting for its NUL (or a corrupt varint): it is only
+ * decoded again when a chunk with a NUL arrives, so that tiny chunks do not rescan and copy it
+ * each time (quadratic).
+ */
+const LONG_EVENT = 64 << 10;
+/** Events made of varints only: never LONG_EVENT bytes long in a sound file. */
+const VARINT_EVENTS = new Set([FRAME, FRAME_REF, METRIC_TIME, METRIC_MEMORY, STRING_REF, TASK_STACK, TASK_WAITER]);
+
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -72,6 +81,8 @@ export class MojoReader implements ProfileReader {
   private readonly log = new IssueLog();
   /** Undecoded bytes of a cut event; they start at file offset `consumed`. */
   private carry: Uint8Array | null = null;
+  /** Room the carry grows into while a long event waits (see LONG_EVENT). */
+  private carryStore: Uint8Array | null = null;
 
   // The open sample (from its STACK to the next STACK or EOF)
   private slot: ThreadSlot | null = null;
@@ -122,8 +133,18 @@ export class MojoReader implements ProfileReader {
     let buf = chunk;
     let p = 0;
     const carry = this.carry;
+    if (carry && this.version > 0 && carry.length >= LONG_EVENT && chunk.indexOf(0) < 0) {
+      if (VARINT_EVENTS.has(carry[0])) {
+        this.fatal(`an event of ${carry.length} bytes at byte ${this.consumed} that holds only numbers (a corrupt varint?)`, this.consumed);
+        return;
+      }
+      this.growCarry(chunk);
+      if (this.carry!.length > MAX_EVENT_BYTES) this.fatal(`an event longer than ${MAX_EVENT_BYTES} bytes (a string without its end?)`, this.consumed);
+      return;
+    }
     if (carry) {
       this.carry = null;
+      this.carryStore = null;
       if (this.version > 0 && chunk.length > JOIN_BYTES) {
         // Finish the cut event with the head of the chunk rather than copying the whole chunk.
         const joined = join(carry, chunk.subarray(0, JOIN_BYTES));
@@ -156,6 +177,19 @@ export class MojoReader implements ProfileReader {
     }
     // copy: the caller may reuse its chunk buffer
     this.carry = buf.slice(p);
+  }
+
+  /** Appends to the carry in amortised constant time per byte. */
+  private growCarry(chunk: Uint8Array): void {
+    const len = this.carry!.length;
+    const need = len + chunk.length;
+    if (!this.carryStore || this.carryStore.length < need) {
+      const store = new Uint8Array(Math.max(need, len * 2));
+      store.set(this.carry!);
+      this.carryStore = store;
+    }
+    this.carryStore.set(chunk, len);
+    this.carry = this.carryStore.subarray(0, need);
   }
 
   end(): void {
@@ -234,6 +268,7 @@ export class MojoReader implements ProfileReader {
   private fatal(message: string, offset: number): void {
     this.failed = true;
     this.carry = null;
+    this.carryStore = null;
     this.log.add({ message, offset, fatal: true });
   }
 
