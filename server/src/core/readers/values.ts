@@ -33,7 +33,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 export class ReadChecks {
   private sums = new Float64Array(0);
-  private readonly scratch: number[] = [];
+  private scratch = new Float64Array(0);
   private marker = -1;
 
   /**
@@ -60,26 +60,30 @@ export class ReadChecks {
    * metric's sum leaves the exact range; otherwise adds nothing and counts the problem. `line`
    * (1-based, 0 when the format has none) and `offset` say where the sample is.
    */
-  add(node: number, values: ArrayLike<number>, line: number, offset: number): boolean {
+  add(node: number, values: Float64Array, line: number, offset: number): boolean {
     const m = values.length;
-    if (this.sums.length !== m) this.sums = new Float64Array(m);
-    const sums = this.sums;
+    let sums = this.sums;
+    if (sums.length !== m) sums = this.sums = new Float64Array(m);
+    // one pass: a sum within range means the value is too (sums start at 0 and only grow);
+    // NaN fails every comparison. A refused sample takes back what it added to the sums.
     for (let k = 0; k < m; k++) {
       const v = values[k];
-      if (!(v >= 0 && v <= MAX_VALUE && sums[k] + v <= MAX_VALUE)) {
+      const s = sums[k] + v;
+      if (!(v >= 0 && s <= MAX_VALUE)) {
+        for (let j = 0; j < k; j++) sums[j] -= values[j];
         this.refuse(k, v, line, offset);
         return false;
       }
+      sums[k] = s;
     }
-    for (let k = 0; k < m; k++) sums[k] += values[k];
     this.profile.add(node, values);
     return true;
   }
 
   /** Takes back what `add` added (a record read provisionally at `end()` that more bytes complete). */
-  remove(node: number, values: ArrayLike<number>): void {
+  remove(node: number, values: Float64Array): void {
+    if (this.scratch.length !== values.length) this.scratch = new Float64Array(values.length);
     const neg = this.scratch;
-    neg.length = values.length;
     for (let k = 0; k < values.length; k++) {
       neg[k] = -values[k];
       this.sums[k] -= values[k];
