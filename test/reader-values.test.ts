@@ -191,3 +191,35 @@ describe('pstats', () => {
     expect(impossibleFigures(r.profile)).toEqual([]);
   });
 });
+
+describe('regressions found by the fuzz suite', () => {
+  const key = (name: string, line = 1, file = '/a.py'): [string, number, string] => [file, line, name];
+
+  it('pstats: an entry whose calls would take the sum past 2^53 is refused whole (its recorded total stayed, above 100 %)', () => {
+    const r = read('pstats', marshalStats([[key('f'), 1, 5, 1, 1, []], [key('g', 2), 1, MAX_VALUE, 1, 1, []]]));
+    expect([...pstatsTable(r.profile)!.functions.values()].map((f) => f.name)).toEqual(['f']);
+    expect(aggregate(r.profile, {}, 'calls').total).toBe(5);
+    expect(impossibleFigures(r.profile)).toEqual([]);
+    expect(r.issues).toHaveLength(1);
+  });
+
+  it('pstats: two same-named functions whose long names are cut stay two functions (the line is added after the cut)', () => {
+    const long = 'x'.repeat(5000);
+    const r = read('pstats', marshalStats([[key(long, 3), 1, 1, 1, 1, []], [key(long, 9), 1, 2, 2, 2, []]]));
+    const names = [...Array(r.profile.functionCount).keys()].map((f) => r.profile.functionAt(f).name.slice(-10));
+    expect(names).toEqual(['… (line 3)', '… (line 9)']);
+    expect(impossibleFigures(r.profile)).toEqual([]);
+  });
+
+  it('pstats: a key repeated in a damaged dict is counted once', () => {
+    const r = read('pstats', marshalStats([[key('f'), 1, 1, 1, 1, []], [key('f'), 1, 1, 1, 1, []]]));
+    expect(aggregate(r.profile, {}, 'time').total).toBe(1);
+    expect(messages(r)).toEqual([expect.stringMatching(/the stats of f appear a second time; the repeat was skipped$/)]);
+  });
+
+  it('speedscope: profiles whose samples and weights do not pair give one counted issue', () => {
+    const p = (name: string) => ({ type: 'sampled', name, unit: 'none', startValue: 0, endValue: 1, samples: [[0], [0]], weights: [1] });
+    const r = read('speedscope', Buffer.from(JSON.stringify({ shared: { frames: [{ name: 'f' }] }, profiles: [p('x'), p('x')] })));
+    expect(messages(r)).toEqual(['profile "x": 1 samples have no weight; they were not counted (and the same in 1 more profiles)']);
+  });
+});

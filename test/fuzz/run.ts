@@ -6,6 +6,7 @@
  *   npm run fuzz                                   # FLAMELENS_FUZZ_RUNS (100000) inputs per format
  *   npm run fuzz -- --runs 2000 --format mojo      # fewer, one format (--format may repeat)
  *   npm run fuzz -- --seed 42 --from 1234 --runs 1 --show 1 --format pstats   # one input, in full
+ *   npm run fuzz -- --pathological                 # time and peak RSS of the pathological inputs
  *
  * Prints per format: inputs tried, crashes (an exception escaped), hangs (no answer within
  * --hang-ms, default 60 s, or slower than --slow-ms, default 10 s), wrong numbers (a figure that
@@ -13,8 +14,11 @@
  * unclear issues, then the first failures with the command that reproduces each. Exit code 1 when
  * anything failed.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
+import { aggregate } from '../../server/src/core/aggregate';
+import { Profile } from '../../server/src/core/model';
+import { FORMATS } from '../../server/src/core/readers/index';
 import { describeInput, FORMAT_NAMES, type FormatName, inputs, judge, type Outcome } from './fuzz-lib';
 
 interface Args {
@@ -155,7 +159,75 @@ async function runFormat(format: FormatName, a: Args, failures: Failure[]): Prom
   return t;
 }
 
+// ---- pathological but valid inputs: time and peak memory, each in a fresh process ------------
+
+const PATHOLOGICAL: Record<string, { format: FormatName; what: string; chunks: () => Generator<Buffer> }> = {
+  'austin-50mb-line': { format: 'austin-text', what: 'Austin text: one 50 MB line, a stack of 3.6 million frames', chunks: () => bigLine('# austin: 3.7.0\n# mode: wall\n\nP1;T0:1', (i) => `;/a.py:f${i % 1000}:${i % 97}`, 3_600_000, ' 5\n') },
+  'folded-50mb-line': { format: 'collapsed', what: 'folded stacks: one 50 MB line, 3.6 million frames', chunks: () => bigLine('main', (i) => `;func_${i % 100000}_x`, 3_600_000, ' 5\n') },
+  'austin-deep-10k': { format: 'austin-text', what: 'Austin text: 1,000 distinct stacks of 10,000 frames', chunks: () => lines(1000, (k) => `P1;T0:1;${Array.from({ length: 10_000 }, (_, i) => `/a.py:f${(i * 7 + k) % 500}:${i % 50}`).join(';')} 3\n`, '# austin: 3.7.0\n# mode: wall\n\n') },
+  'austin-recursion-5000': { format: 'austin-text', what: 'Austin text: 1,000 samples of recursion 5,000 deep', chunks: () => lines(1000, (k) => `P1;T0:1;${'/a.py:rec:3;'.repeat(4999)}/a.py:rec:${k % 5} 3\n`, '# austin: 3.7.0\n# mode: wall\n\n') },
+  'austin-1mb-names': { format: 'austin-text', what: 'Austin text: 50 samples with 1 MB frame names', chunks: () => lines(50, (k) => `P1;T0:1;/a.py:${String(k).padStart(4, '0')}${'x'.repeat(1 << 20)}:1 3\n`, '# austin: 3.7.0\n# mode: wall\n\n') },
+};
+
+function* bigLine(prefix: string, frame: (i: number) => string, n: number, suffix: string): Generator<Buffer> {
+  let pending = prefix;
+  for (let i = 0; i < n; i++) {
+    pending += frame(i);
+    if (pending.length >= 1 << 20) {
+      yield Buffer.from(pending);
+      pending = '';
+    }
+  }
+  yield Buffer.from(pending + suffix);
+}
+
+function* lines(n: number, line: (k: number) => string, head: string): Generator<Buffer> {
+  let pending = head;
+  for (let k = 0; k < n; k++) {
+    pending += line(k);
+    if (pending.length >= 1 << 20) {
+      yield Buffer.from(pending);
+      pending = '';
+    }
+  }
+  yield Buffer.from(pending);
+}
+
+/** In a fresh process: reads one pathological input, prints time, peak RSS, nodes and issues. */
+function pathologicalChild(name: string): void {
+  const p = PATHOLOGICAL[name];
+  const reader = FORMATS.find((f) => f.name === p.format)!.create(new Profile());
+  let bytes = 0;
+  let ms = 0;
+  for (const c of p.chunks()) {
+    bytes += c.length;
+    const t0 = performance.now();
+    reader.push(c);
+    ms += performance.now() - t0;
+  }
+  const t0 = performance.now();
+  reader.end();
+  aggregate(reader.profile);
+  ms += performance.now() - t0;
+  process.stdout.write(JSON.stringify({ bytes, ms, rssMiB: process.resourceUsage().maxRSS / 1024, nodes: reader.profile.nodeCount, issues: reader.issues.map((i) => i.message) }) + '\n');
+}
+
+function pathological(): void {
+  console.log('pathological but valid inputs, each read in a fresh process (reading time excludes making the input; peak RSS includes it)');
+  for (const [name, p] of Object.entries(PATHOLOGICAL)) {
+    const r = spawnSync(process.execPath, [__filename, '--pathological-child', name], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      console.log(`${p.what}: failed (${r.stderr.split('\n')[0]})`);
+      continue;
+    }
+    const x = JSON.parse(r.stdout.trim().split('\n').pop()!) as { bytes: number; ms: number; rssMiB: number; nodes: number; issues: string[] };
+    console.log(`${p.what}: ${(x.bytes / 1e6).toFixed(1)} MB read in ${(x.ms / 1000).toFixed(2)} s, peak RSS ${x.rssMiB.toFixed(0)} MiB, ${x.nodes.toLocaleString('en-US')} tree nodes; ${x.issues.join(' | ') || 'no issues'}`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--pathological-child') return pathologicalChild(process.argv[3]);
+  if (process.argv.includes('--pathological')) return pathological();
   if (process.argv[2] === '--child') {
     const [format, seed, from, to] = process.argv.slice(3);
     child(format as FormatName, Number(seed), Number(from), Number(to));

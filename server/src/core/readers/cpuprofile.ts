@@ -186,11 +186,12 @@ export class CpuprofileReader extends BufferedReader {
       if (f) return f;
       const cf = node.callFrame;
       const url = typeof cf.url === 'string' ? cf.url : '';
-      let name = baseName(cf);
+      const base = baseName(cf);
       const line0 = num(cf.lineNumber, -1);
       const defLine = line0 >= 0 && line0 < 4294967295 ? Math.floor(line0) + 1 : 0;
-      if ((defLines.get(`${url}\u0000${name}`)?.size ?? 0) > 1 && defLine > 0) name = `${name} (line ${defLine})`;
-      name = checks.name(name, 0, 0);
+      // the name is cut before the line is added: cut names must stay apart too
+      let name = checks.name(base, 0, 0);
+      if ((defLines.get(`${url}\u0000${base}`)?.size ?? 0) > 1 && defLine > 0) name = `${name} (line ${defLine})`;
       const synthetic = url === '' || url.startsWith('node:') || url.startsWith('<');
       const file = checks.name(scriptPath(url), 0, 0);
       const def = p.frame(file, name, defLine, { defLine: defLine || undefined, kind: synthetic ? 'synthetic' : 'source' });

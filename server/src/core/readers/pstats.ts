@@ -224,14 +224,28 @@ export class PstatsReader extends BufferedReader {
   /** The entries whose numbers can be true; the others are reported once per kind of problem. */
   private plausible(entries: RawEntry[], checks: ReadChecks): RawEntry[] {
     const kept: RawEntry[] = [];
+    const seen = new Set<string>();
     for (const e of entries) {
+      // a dict holds each key once; a damaged file may repeat one, which would count it twice
+      const k = keyText(e.key);
+      if (seen.has(k)) {
+        checks.refuseRecord('duplicate', 0, e.offset, `the stats of ${e.key.name} appear a second time`, 'the repeat was skipped', 'such repeats were skipped');
+        continue;
+      }
+      seen.add(k);
       const why = impossibleEntry(e);
       // one counted issue per kind of problem (the reason without its numbers)
       if (why) checks.refuseRecord(`entry:${why.replace(/\([^)]*\)/g, '')}`, 0, e.offset, `the stats of ${e.key.name} hold ${why}, which cannot be`, 'the entry was skipped', 'such entries were skipped');
       else kept.push(e);
     }
-    // No function's total can pass the time of the whole profile. Largest totals first: dropping
-    // one lowers the sum, so each is judged against the sum of what remains.
+    return kept;
+  }
+
+  /**
+   * No function's total can pass the time of the whole profile. Largest totals first: dropping
+   * one lowers the sum, so each is judged against the sum of what remains.
+   */
+  private aboveAll(kept: RawEntry[], checks: ReadChecks): Set<RawEntry> {
     let sum = 0;
     for (const e of kept) sum += e.tt;
     const byTotal = [...kept].sort((a, b) => b.ct - a.ct);
@@ -242,7 +256,7 @@ export class PstatsReader extends BufferedReader {
       sum -= e.tt;
       checks.refuseRecord('above-all', 0, e.offset, `the total of ${e.key.name} (${e.ct} s) is above the time of the whole profile (${sum + e.tt} s), which cannot be`, 'the entry was skipped', 'such entries were skipped');
     }
-    return refused.size ? kept.filter((e) => !refused.has(e)) : kept;
+    return refused;
   }
 
   private build(all: RawEntry[]): void {
@@ -276,7 +290,9 @@ export class PstatsReader extends BufferedReader {
       if (f !== undefined) return f;
       const builtin = k.file === '~';
       const file = checks.name(builtin ? '' : k.file, 0, 0);
-      const name = checks.name((lines.get(`${k.file}\u0000${k.name}`)?.size ?? 0) > 1 ? `${k.name} (line ${k.line})` : k.name, 0, 0);
+      // the name is cut before the line is added: cut names must stay apart too
+      const base = checks.name(k.name, 0, 0);
+      const name = (lines.get(`${k.file}\u0000${k.name}`)?.size ?? 0) > 1 ? `${base} (line ${k.line})` : base;
       const synthetic = builtin || file === '' || (file.startsWith('<') && file.endsWith('>'));
       f = p.frame(file, name, builtin ? 0 : k.line, {
         defLine: !builtin && k.line > 0 ? k.line : undefined,
@@ -286,38 +302,53 @@ export class PstatsReader extends BufferedReader {
       return f;
     };
 
-    const values = new Float64Array(2);
     const pair = new Int32Array(2);
-    const functions = new Map<number, PstatsFunction>();
-    let totalTime = 0;
-    let totalCalls = 0;
-    let primitive = 0;
+    // The tree first: an entry whose values cannot all be added (sums past 2^53) is taken back
+    // whole, so that its function-level totals never stand without its own values.
+    const added = new Map<RawEntry, { node: number; values: Float64Array }[]>();
     for (const e of entries) {
       const f = frameOf(e.key);
       let restTime = e.tt;
       let restCalls = e.nc;
-      const callers: PstatsCaller[] = [];
+      const adds: { node: number; values: Float64Array }[] = [];
+      const put = (node: number, tt: number, nc: number): boolean => {
+        const values = Float64Array.of(tt, nc);
+        if (!checks.add(node, values, 0, at(e))) return false;
+        adds.push({ node, values });
+        return true;
+      };
+      let ok = true;
       for (const c of e.callers) {
-        const g = frameOf(c.key);
-        pair[0] = g;
+        pair[0] = frameOf(c.key);
         pair[1] = f;
         const tt = Number.isNaN(c.tt) ? 0 : c.tt;
-        values[0] = tt;
-        values[1] = c.nc;
-        checks.add(p.path(thread, pair, 2), values, 0, at(e));
+        ok = put(p.path(thread, pair, 2), tt, c.nc);
+        if (!ok) break;
         restTime -= tt;
         restCalls -= c.nc;
-        callers.push({ funcId: p.frameFunc[g], ...c.key, calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct });
       }
       // Calls from outside the profile (the top-level entry) and float rounding of the sum:
       // what the callers do not account for stays on f alone.
       const eps = 1e-12 * Math.max(1, Math.abs(e.tt));
-      if (restTime > eps || restCalls > 0) {
+      if (ok && (restTime > eps || restCalls > 0)) {
         pair[0] = f;
-        values[0] = restTime > eps ? restTime : 0;
-        values[1] = restCalls > 0 ? restCalls : 0;
-        checks.add(p.path(thread, pair, 1), values, 0, at(e));
+        ok = put(p.path(thread, pair, 1), restTime > eps ? restTime : 0, restCalls > 0 ? restCalls : 0);
       }
+      if (ok) added.set(e, adds);
+      else for (const a of adds) checks.remove(a.node, a.values);
+    }
+    for (const e of this.aboveAll([...added.keys()], checks)) {
+      for (const a of added.get(e)!) checks.remove(a.node, a.values);
+      added.delete(e);
+    }
+
+    const functions = new Map<number, PstatsFunction>();
+    let totalTime = 0;
+    let totalCalls = 0;
+    let primitive = 0;
+    for (const e of added.keys()) {
+      const f = frameOf(e.key);
+      const callers: PstatsCaller[] = e.callers.map((c) => ({ funcId: p.frameFunc[frameOf(c.key)], ...c.key, calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct }));
       callers.sort((a, b) => (b.total || 0) - (a.total || 0) || (b.own || 0) - (a.own || 0));
       const funcId = p.frameFunc[f];
       functions.set(funcId, {

@@ -375,11 +375,10 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     const samples = ps.nodes.size;
     const weights = ps.weights.size;
     if (samples > 0 || weights > 0) {
-      this.log.add({
-        message: `profile ${this.label(ps)}: ${samples > 0 ? `${samples} samples have no weight` : `${weights} weights have no sample`}; they were not counted`,
-        offset: this.tok.offset,
-        fatal: false,
-      });
+      const what = `profile ${this.label(ps)}: ${samples > 0 ? `${samples} samples have no weight` : `${weights} weights have no sample`}; they were not counted`;
+      this.log.addCounted(samples > 0 ? 'unweighted' : 'unsampled', { offset: this.tok.offset, fatal: false }, (n) =>
+        n === 1 ? what : `${what} (and the same in ${n - 1} more profiles)`,
+      );
     }
   }
 
