@@ -43,6 +43,7 @@ interface FrameLine {
   readonly ids: Map<string, number>;
 }
 
+/** A frame line of the open block; `src` is its source line as raw bytes (latin1), decoded when first used. */
 interface RawFrame {
   line: FrameLine;
   src: string | undefined;
@@ -109,7 +110,7 @@ export class PerfScriptReader implements ProfileReader {
   private event = '';
   private values = new Float64Array(1);
   private ids = new Int32Array(128);
-  /** Frame line text -> parsed line: stacks repeat, so each distinct line is parsed once. */
+  /** Frame line bytes (as latin1) -> parsed line: stacks repeat, so each distinct line is parsed once. */
   private readonly frameLines = new Map<string, FrameLine | null>();
   private otherEvent = false;
   /** Samples follow each other without blank lines (perf script without call chains). */
@@ -147,7 +148,8 @@ export class PerfScriptReader implements ProfileReader {
     if (h) {
       if (h.inline || (this.lineMode && this.frames.length === 0)) {
         // without call chains a sample is one line, and that line is whole
-        this.tail = this.commit(h, this.frames);
+        const node = this.commit(h, this.frames);
+        this.tail = { node, values: Float64Array.from(this.values) };
         return;
       }
       this.log.addProvisional({
@@ -202,21 +204,23 @@ export class PerfScriptReader implements ProfileReader {
       this.consumed = next;
       return;
     }
-    const text = decodeUtf8(buf, s, e);
     if (this.header) {
-      if (text.charCodeAt(0) === 9 /* \t */) {
-        const f = this.frameLine(text);
+      // Frame and source lines repeat: they are keyed by their bytes (latin1: one character per
+      // byte, the cheapest decoding) and decoded as UTF-8 only the first time they are seen.
+      const first = buf[s];
+      if (first === 9 /* \t */) {
+        const f = this.frameLine(buf.toString('latin1', s, e), buf, s, e);
         if (f) {
           this.pushFrame(f);
           return;
         }
-      } else if (text.charCodeAt(0) === 32) {
+      } else if (first === 32) {
         if (this.srclineOpen && this.frames.length > 0) {
-          this.frames[this.frames.length - 1].src = text.trim();
+          this.frames[this.frames.length - 1].src = buf.toString('latin1', s, e).trim();
           this.srclineOpen = false;
           return;
         }
-        const f = this.frameLine(text);
+        const f = this.frameLine(buf.toString('latin1', s, e), buf, s, e);
         if (f) {
           this.pushFrame(f);
           return;
@@ -227,11 +231,11 @@ export class PerfScriptReader implements ProfileReader {
       this.finishBlock();
       this.consumed = offset;
     }
-    if (text.charCodeAt(0) === 35 /* # */) {
+    if (buf[s] === 35 /* # */) {
       this.consumed = next;
       return;
     }
-    const h = parsePerfHeader(text);
+    const h = parsePerfHeader(decodeUtf8(buf, s, e));
     if (!h) {
       this.badLine(lineNo, offset);
       this.consumed = next;
@@ -243,7 +247,8 @@ export class PerfScriptReader implements ProfileReader {
     this.cutFrames = 0;
     this.srclineOpen = false;
     if (h.ip) {
-      const f = this.frameLine(`\t${h.ip}`);
+      const ip = Buffer.from(`\t${h.ip}`);
+      const f = this.frameLine(ip.toString('latin1'), ip, 0, ip.length);
       if (f) {
         this.frames.push(f);
         this.header.inline = true;
@@ -302,8 +307,8 @@ export class PerfScriptReader implements ProfileReader {
     return v;
   }
 
-  /** Adds a sample; returns what was added (node -1 when its values were refused). */
-  private commit(h: Header, frames: RawFrame[]): { node: number; values: Float64Array } {
+  /** Adds a sample (its values are left in `values`); returns its node, -1 when its values were refused. */
+  private commit(h: Header, frames: RawFrame[]): number {
     if (!this.metricsSet) this.setMetrics(h);
     const p = this.profile;
     const t = p.thread(h.pid, h.tid, '', `${h.comm} ${h.tid}`);
@@ -315,9 +320,7 @@ export class PerfScriptReader implements ProfileReader {
     const outer = this.cutFrames > 0 ? n - KEEP_LEAF : n;
     n = this.checks.cutStack(this.ids, n, h.line, h.offset, outer, this.cutFrames);
     const node = n === 0 ? p.root(t) : p.path(t, this.ids, n);
-    const values = this.sampleValues(h);
-    const added = this.checks.add(node, values, h.line, h.offset);
-    return { node: added ? node : -1, values: Float64Array.from(values) };
+    return this.checks.add(node, this.sampleValues(h), h.line, h.offset) ? node : -1;
   }
 
   private frameId(frames: RawFrame[], i: number, h: Header): number {
@@ -337,7 +340,8 @@ export class PerfScriptReader implements ProfileReader {
     }
     let id = fl.ids.get(key);
     if (id !== undefined) return id;
-    const src = f.src ? SRCLINE.exec(f.src.replace(/\s+\(inlined\)$/, '')) : null;
+    // `src` holds the line's bytes as latin1: decoded here, once per distinct line
+    const src = f.src ? SRCLINE.exec(decodeUtf8(Buffer.from(f.src, 'latin1')).replace(/\s+\(inlined\)$/, '')) : null;
     const c = this.checks;
     const sym = c.name(fl.sym, h.line, h.offset);
     if (src && src[1] !== '' && src[1] !== '??' && Number(src[2]) > 0) {
@@ -350,11 +354,11 @@ export class PerfScriptReader implements ProfileReader {
   }
 
   /** The parsed frame line, or undefined when the text is not one. */
-  private frameLine(text: string): RawFrame | undefined {
-    let fl = this.frameLines.get(text);
+  private frameLine(raw: string, buf: Buffer, s: number, e: number): RawFrame | undefined {
+    let fl = this.frameLines.get(raw);
     if (fl === undefined) {
-      fl = parseFrameText(text) ?? null;
-      this.frameLines.set(text, fl);
+      fl = parseFrameText(decodeUtf8(buf, s, e)) ?? null;
+      this.frameLines.set(raw, fl);
     }
     return fl ? { line: fl, src: undefined } : undefined;
   }

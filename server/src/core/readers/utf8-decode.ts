@@ -15,12 +15,12 @@ import { isUtf8 } from 'node:buffer';
  * path segments); everything else decodes exactly as `buf.toString('utf8')`.
  */
 export function decodeUtf8(buf: Uint8Array, s = 0, e = buf.length): string {
-  const view = s === 0 && e === buf.length ? buf : buf.subarray(s, e);
-  if (isUtf8(view)) {
-    const text = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('utf8');
-    return text.includes('\\x') ? doubleBeforeHex(text, false) : text;
-  }
-  return decodeInvalid(view);
+  // The native decoder first (fast): bad bytes come out as U+FFFD, and only then are the bytes
+  // looked at again (a U+FFFD may also be real, well-formed text).
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const text = b.toString('utf8', s, e);
+  if (text.includes('\ufffd') && !isUtf8(b.subarray(s, e))) return decodeInvalid(b.subarray(s, e));
+  return text.includes('\\x') ? doubleBeforeHex(text, false) : text;
 }
 
 const LITERAL_ESCAPE = /\\+(?=x[89a-f][0-9a-f])/g;
