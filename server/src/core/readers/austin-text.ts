@@ -3,7 +3,7 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
 import { LineSplitter, type LongLine } from './line-splitter';
 import { cutFields, cutLongLine } from './stack-fields';
 import { decodeUtf8 } from './utf8-decode';
-import { ReadChecks } from './values';
+import { MAX_NAME_LENGTH, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 /**
  * Austin's text (collapsed stack) output, every version: 1.x `Thread <hex>;func (file);L<n>`,
@@ -511,7 +511,8 @@ export class AustinTextReader implements ProfileReader {
     if (cut) return this.resolveCut(buf.subarray(s, cut.headEnd), cut.headEnd - s, buf, cut.tailStart, e, cut.dropped);
     const parsed = parseAustinStack(decodeUtf8(buf, s, e));
     if (!parsed) return -1;
-    return this.walk(parsed, parsed.frames, parsed.frames.length, 0);
+    // a text shorter than the name limit holds no name past it: no need to look at each
+    return this.walk(parsed, parsed.frames, parsed.frames.length, 0, e - s > MAX_NAME_LENGTH);
   }
 
   /** A stack left out between head[0, headEnd) (thread and outer frames) and tail[ts, te) (inner frames). */
@@ -520,16 +521,16 @@ export class AustinTextReader implements ProfileReader {
     if (!parsed) return -1;
     const outer = parsed.frames.length;
     const frames = parsed.frames.concat(parseAustinFrames(decodeUtf8(tail, ts, te)));
-    return this.walk(parsed, frames, outer, dropped);
+    return this.walk(parsed, frames, outer, dropped, true);
   }
 
   /** Interns the frames (root first) and returns the call-tree node of the stack, cut if too deep. */
-  private walk(parsed: ParsedStack, frames: ParsedFrame[], outer: number, dropped: number): number {
+  private walk(parsed: ParsedStack, frames: ParsedFrame[], outer: number, dropped: number, long: boolean): number {
     const p = this.profile;
     const c = this.checks;
     const where = this.lineNo;
     const at = this.lineOffset;
-    const t = p.thread(c.name(parsed.pid, where, at), c.name(parsed.tid, where, at), c.name(parsed.iid, where, at));
+    const t = long ? p.thread(c.name(parsed.pid, where, at), c.name(parsed.tid, where, at), c.name(parsed.iid, where, at)) : p.thread(parsed.pid, parsed.tid, parsed.iid);
     let n = frames.length;
     if (this.frameIdScratch.length < n + 1) this.frameIdScratch = new Int32Array(n * 2 + 1);
     const ids = this.frameIdScratch;
@@ -540,9 +541,10 @@ export class AustinTextReader implements ProfileReader {
         // Only sleepless (CPU) mode writes <idle>; an old file without a header says so this way.
         if (this.layout?.kind === 'single' && this.layout.metric === 'time') p.renameMetric(0, metric('cpu'));
       }
-      ids[i] = p.frame(c.name(f.file, where, at), c.name(f.name, where, at), f.line, { kind: f.synthetic ? 'synthetic' : 'source' });
+      const kind = f.synthetic ? 'synthetic' : 'source';
+      ids[i] = long ? p.frame(c.name(f.file, where, at), c.name(f.name, where, at), f.line, { kind }) : p.frame(f.file, f.name, f.line, { kind });
     }
-    n = c.cutStack(ids, n, where, at, outer, dropped);
+    if (dropped > 0 || n > MAX_STACK_DEPTH) n = c.cutStack(ids, n, where, at, outer, dropped);
     return p.path(t, ids, n);
   }
 }
