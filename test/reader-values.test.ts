@@ -223,3 +223,16 @@ describe('regressions found by the fuzz suite', () => {
     expect(messages(r)).toEqual(['profile "x": 1 samples have no weight; they were not counted (and the same in 1 more profiles)']);
   });
 });
+
+describe('a refused sample leaves no trace in the model', () => {
+  it.each([
+    ['austin-text', '# austin: 3.7.0\n# mode: wall\n\nP1;T0:1;/a.py:f:1 5\nP2;T0:9;/z.py:g:1 -5\n'],
+    ['collapsed', `f (/a.py:1) 5\nprocess 2:"x";thread (9);g (/z.py:1) 1${'0'.repeat(400)}\n`],
+    ['perf-script', 'app 1/1 [000] 1.0: 10 cpu-clock: \n\t 1 f (/x)\n  /a.py:1\n\napp 2/9 [000] 1.1: 99999999999999999999 cpu-clock: \n\t 2 g (/y)\n  /z.py:1\n\n'],
+  ])('%s: no thread, frame or file of its own', (format, text) => {
+    const r = read(format, Buffer.from(text));
+    expect(r.issues).toHaveLength(1);
+    expect(r.profile.threads).toHaveLength(1);
+    expect(r.profile.sourceFiles()).toEqual(['/a.py']);
+  });
+});

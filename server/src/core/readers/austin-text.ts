@@ -371,6 +371,8 @@ export class AustinTextReader implements ProfileReader {
     if (stackEnd < 0) return stackEnd === -2;
     let node = this.lookup(buf, s, stackEnd);
     if (node < 0) {
+      // a refused sample creates no node (nor thread, nor frame) of its own
+      if (!this.checks.accepts(this.values, this.lineNo, this.lineOffset)) return true;
       node = this.resolve(buf, s, stackEnd);
       if (node < 0) return false;
       this.remember(buf, s, stackEnd, node);
@@ -458,7 +460,7 @@ export class AustinTextReader implements ProfileReader {
       if (layout) this.applyLayout(layout);
     }
     const stackEnd = this.layout ? this.parseValues(l.tail, 0, te) : -1;
-    if (stackEnd === -2) return;
+    if (stackEnd === -2 || (stackEnd >= 0 && !this.checks.accepts(this.values, l.line, l.offset))) return;
     const cut = stackEnd >= 0 ? cutLongLine(l, stackEnd, SEMI) : undefined;
     const node = cut ? this.resolveCut(l.head, cut.headEnd, l.tail, cut.tailStart, stackEnd, cut.dropped) : -1;
     if (node < 0) {

@@ -156,6 +156,9 @@ export class CollapsedReader implements ProfileReader {
         this.noteDifferential(lineNo, offset);
         node = this.cache.get(key);
       }
+      this.values[0] = count;
+      // a refused sample creates no node (nor thread, nor frame) of its own
+      if (node === undefined && !this.checks.accepts(this.values, lineNo, offset)) return;
       if (node === undefined) {
         node = this.resolveBytes(Buffer.from(key, 'latin1'));
         this.cache.set(key, node);
@@ -182,6 +185,8 @@ export class CollapsedReader implements ProfileReader {
     if (Number.isNaN(count)) return this.badLine(l.line, l.offset);
     let stackEnd = sp;
     while (stackEnd > 0 && (tail[stackEnd - 1] === SPACE || tail[stackEnd - 1] === TAB)) stackEnd--;
+    this.values[0] = count;
+    if (!this.checks.accepts(this.values, l.line, l.offset)) return;
     const cut = cutLongLine(l, stackEnd, SEMI);
     const node = this.resolveParts(
       decodeUtf8(head, 0, cut.headEnd).split(';'),

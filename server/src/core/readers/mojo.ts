@@ -583,6 +583,8 @@ export class MojoReader implements ProfileReader {
         v[1] = 1;
     }
     const d = this.depth;
+    // a refused sample creates no node (nor thread) of its own; its stack is still the repeat base
+    const ok = this.checks.accepts(v, 0, this.sampleOffset);
     let n = this.cutFrames > 0 || d > MAX_STACK_DEPTH ? this.checks.cutStack(this.stack, d, 0, this.sampleOffset, this.cutFrames > 0 ? KEEP_ROOT : d, this.cutFrames) : d;
     const base = n;
     if (this.gc) {
@@ -595,17 +597,20 @@ export class MojoReader implements ProfileReader {
       }
       this.stack[n++] = this.gcFrame;
     }
-    if (slot.thread < 0) slot.thread = this.profile.thread(String(slot.pid), slot.tid, slot.iid >= 0 ? String(slot.iid) : '');
-    const node = this.profile.path(slot.thread, this.stack, n);
-    const added = this.checks.add(node, v, 0, this.sampleOffset);
-    if (added) this.samples++;
+    let node = -1;
+    if (ok) {
+      if (slot.thread < 0) slot.thread = this.profile.thread(String(slot.pid), slot.tid, slot.iid >= 0 ? String(slot.iid) : '');
+      node = this.profile.path(slot.thread, this.stack, n);
+      this.checks.add(node, v, 0, this.sampleOffset);
+      this.samples++;
+    }
     // The finalised stack becomes the thread's repeat base: swap buffers instead of copying.
     const last = slot.last;
     slot.last = this.stack;
     slot.lastDepth = base;
     this.stack = last;
     this.depth = 0;
-    return added ? node : -1;
+    return node;
   }
 
   /** The layout the `mode` metadata names, if any. */

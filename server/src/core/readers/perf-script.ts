@@ -310,6 +310,8 @@ export class PerfScriptReader implements ProfileReader {
   /** Adds a sample (its values are left in `values`); returns its node, -1 when its values were refused. */
   private commit(h: Header, frames: RawFrame[]): number {
     if (!this.metricsSet) this.setMetrics(h);
+    // a refused sample creates no node (nor thread, nor frame) of its own
+    if (!this.checks.accepts(this.sampleValues(h), h.line, h.offset)) return -1;
     const p = this.profile;
     const t = p.thread(h.pid, h.tid, '', `${h.comm} ${h.tid}`);
     let n = frames.length;
@@ -320,7 +322,7 @@ export class PerfScriptReader implements ProfileReader {
     const outer = this.cutFrames > 0 ? n - KEEP_LEAF : n;
     n = this.checks.cutStack(this.ids, n, h.line, h.offset, outer, this.cutFrames);
     const node = n === 0 ? p.root(t) : p.path(t, this.ids, n);
-    return this.checks.add(node, this.sampleValues(h), h.line, h.offset) ? node : -1;
+    return this.checks.add(node, this.values, h.line, h.offset) ? node : -1;
   }
 
   private frameId(frames: RawFrame[], i: number, h: Header): number {

@@ -281,6 +281,8 @@ export class PprofReader extends BufferedReader {
         continue;
       }
       for (let k = 0; k < nm; k++) values[k] = int64(s.value[k]);
+      // a refused sample creates no node (nor thread) of its own
+      if (!c.accepts(values, 0, at)) continue;
       const t = threadOf(s.label);
       const ids = s.locationId;
       if (ids.length === 0) {

@@ -80,6 +80,24 @@ export class ReadChecks {
     return true;
   }
 
+  /**
+   * Whether `add` would take these values, without adding them (a refusal is counted as `add`
+   * counts it). Readers ask before they create a stack's nodes, so that a refused sample leaves
+   * no trace in the model (no thread or frame of its own).
+   */
+  accepts(values: Float64Array, line: number, offset: number): boolean {
+    const sums = this.sums;
+    const m = values.length;
+    for (let k = 0; k < m; k++) {
+      const v = values[k];
+      if (!(v >= 0 && (k < sums.length ? sums[k] : 0) + v <= MAX_VALUE)) {
+        this.refuse(k, v, line, offset);
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Takes back what `add` added (a record read provisionally at `end()` that more bytes complete). */
   remove(node: number, values: Float64Array): void {
     if (this.scratch.length !== values.length) this.scratch = new Float64Array(values.length);
