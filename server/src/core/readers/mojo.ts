@@ -115,6 +115,8 @@ export class MojoReader implements ProfileReader {
   /** Frames of the open sample left out because it was deeper than twice the depth limit. */
   private cutFrames = 0;
   private readonly checks: ReadChecks;
+  /** What `end()` says about an event cut short, unless the sample it is in says it. */
+  private cutEvent: string | undefined = undefined;
   /** The sample `end()` counted, and how to undo that if the file grows. */
   private tentative: { slot: ThreadSlot; node: number; values: Float64Array; prevLastDepth: number } | null = null;
 
@@ -204,18 +206,13 @@ export class MojoReader implements ProfileReader {
       });
       return;
     }
-    if (tail > 0) {
-      const ev = this.carry![0];
-      const name = MOJO_EVENTS[ev] ?? `#${ev}`;
-      this.log.addProvisional({
-        message: `the file ends inside a ${name} event at byte ${this.consumed} (${tail} bytes of it)`,
-        offset: this.consumed,
-        fatal: false,
-      });
-    }
+    // A cut event inside a sample that lacks its metrics is one problem: one issue says both.
+    this.cutEvent = tail > 0 ? `the file ends inside a ${MOJO_EVENTS[this.carry![0]] ?? `#${this.carry![0]}`} event at byte ${this.consumed} (${tail} bytes of it)` : undefined;
     const slot = this.slot;
     const prevLastDepth = slot?.lastDepth ?? 0;
     const added = this.finishSample(true);
+    if (this.cutEvent) this.log.addProvisional({ message: this.cutEvent, offset: this.consumed, fatal: false });
+    this.cutEvent = undefined;
     if (slot && this.slot === null) this.tentative = { slot, node: added, values: Float64Array.from(this.values), prevLastDepth };
     // A profile without samples still gets metrics, so that it can be aggregated (to zero). Only
     // provisionally when no mode says which: the first sample decides them (no tree exists yet).
@@ -537,9 +534,13 @@ export class MojoReader implements ProfileReader {
     if (unsure || !this.sampleComplete()) {
       const layout = this.layout;
       if (atEnd) {
+        const cut = this.cutEvent;
+        this.cutEvent = undefined;
         this.log.addProvisional({
-          message: `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`,
-          offset: this.sampleOffset,
+          message: cut
+            ? `${cut}, in the sample that starts at byte ${this.sampleOffset}; the sample is left out`
+            : `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`,
+          offset: cut ? this.consumed : this.sampleOffset,
           fatal: false,
         });
         // A file that is still being written may complete it: keep it open.
