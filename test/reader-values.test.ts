@@ -236,3 +236,28 @@ describe('a refused sample leaves no trace in the model', () => {
     expect(r.profile.sourceFiles()).toEqual(['/a.py']);
   });
 });
+
+describe('more regressions found by the fuzz suite', () => {
+  it('Austin text: samples that end in no metric, on many lines, are one counted issue', () => {
+    const r = read('austin-text', Buffer.from('# austin: 3.7.0\n# mode: wall\n\nP1;T0:1;/a.py:f:1 5\nP1;T0:1;/a.py:f:1 x\nP1;T0:1;/a.py:f:1 y\nP1;T0:1;/a.py:f:1 z\nP1;T0:1;/a.py:f:2 7\n'));
+    expect(aggregate(r.profile).total).toBe(12);
+    expect(r.issues.map((i) => [i.line, i.message])).toEqual([[5, 'a sample that does not end in a metric; 3 such samples were skipped (the first at line 5)']]);
+  });
+
+  it('speedscope: profiles skipped for measuring something else are one counted issue', () => {
+    const p = (name: string, unit: string) => ({ type: 'sampled', name, unit, startValue: 0, endValue: 1, samples: [[0]], weights: [1] });
+    const r = read('speedscope', Buffer.from(JSON.stringify({ shared: { frames: [{ name: 'f' }] }, profiles: [p('a', 'microseconds'), p('b', 'bytes'), p('c', 'bytes')] })));
+    expect(messages(r).map((m) => m.replace(/measures \w+/, 'measures X'))).toEqual(['profile "b" measures X, but the file\'s first profile set the metrics to time, samples; 2 such profiles were skipped']);
+  });
+
+  it('pprof: cut inside its string table, samples are not counted under a made-up metric; partial numbers are fatal', () => {
+    const b = readFileSync(`${FIXTURES}/recorded/node-pprof-wall.pb`);
+    // the string table is the top-level fields from byte 1602 to 2541 (see reader-pprof.test.ts)
+    for (const cut of [1610, 1638, 1700, 2000, 2400]) {
+      const r = read('pprof', b.subarray(0, cut));
+      expect(r.failed, `cut at ${cut}`).toBe(true);
+      expect(r.profile.metrics.map((m) => m.key), `cut at ${cut}`).not.toContain('value');
+      expect(impossibleFigures(r.profile)).toEqual([]);
+    }
+  });
+});
