@@ -244,3 +244,17 @@ describe('one 50 MB line of 3.6 million frames', () => {
     expect(aggregate(r.profile).total).toBe(5);
   });
 });
+
+describe('perf script: a line longer than the splitter holds', () => {
+  it('is read from its two ends with one issue, and what was consumed ends after it', () => {
+    const sym = 'x'.repeat(5 << 20);
+    const text = `# junk ${sym}\napp 1/1 [000] 1.0: 10 cpu-clock: \n\t 1 ${sym}+0x1 (/bin/app)\n\n`;
+    const r = read('perf-script', Buffer.from(text), [1 << 20]);
+    expect(r.consumed).toBe(text.length);
+    expect(r.profile.metricSum('samples')).toBe(1);
+    expect(r.issues.map((i) => i.message)).toEqual([
+      'line 1: the line is longer than 4 MiB; 2 such lines lost their middle',
+      expect.stringMatching(/^line 2: a name of 4,194,\d{3} characters is longer than the limit of 4,096; it was cut$/),
+    ]);
+  });
+});

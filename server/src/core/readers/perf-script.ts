@@ -186,6 +186,8 @@ export class PerfScriptReader implements ProfileReader {
     this.checks.refuseRecord('long-line', l.line, l.offset, `the line is longer than 4 MiB`, 'its middle was left out', 'such lines lost their middle');
     const joined = Buffer.concat([l.head, l.tail]);
     this.line(joined, 0, joined.length, l.offset, l.line);
+    // line() measured the joined bytes: outside a block, what was consumed ends after the real line
+    if (!this.header) this.consumed = this.lines.offset;
   }
 
   private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
