@@ -251,6 +251,8 @@ describe('perf script: a line longer than the splitter holds', () => {
     const text = `# junk ${sym}\napp 1/1 [000] 1.0: 10 cpu-clock: \n\t 1 ${sym}+0x1 (/bin/app)\n\n`;
     const r = read('perf-script', Buffer.from(text), [1 << 20]);
     expect(r.consumed).toBe(text.length);
+    const first = `# junk ${sym}\n`;
+    expect(read('perf-script', Buffer.from(first), [1 << 20]).consumed).toBe(first.length);
     expect(r.profile.metricSum('samples')).toBe(1);
     expect(r.issues.map((i) => i.message)).toEqual([
       'line 1: the line is longer than 4 MiB; 2 such lines lost their middle',
