@@ -14,7 +14,9 @@ import { FORMATS } from '../server/src/core/readers/index';
 import type { ProfileReader } from '../server/src/core/readers/types';
 import { CUT_FRAME_NAME, KEEP_LEAF, KEEP_ROOT, MAX_NAME_LENGTH, MAX_STACK_DEPTH } from '../server/src/core/readers/values';
 import { encodeEvent, encodeHeader, EV, type MojoEvent } from './helpers/mojo-encoder';
-import { impossibleFigures, read } from './fuzz/fuzz-lib';
+import { readFileSync } from 'node:fs';
+import { FIXTURES } from './helpers/paths';
+import { compare, impossibleFigures, read, snapshot } from './fuzz/fuzz-lib';
 
 const HEADER = '# austin: 3.7.0\n# mode: wall\n\n';
 
@@ -258,5 +260,18 @@ describe('perf script: a line longer than the splitter holds', () => {
       'line 1: the line is longer than 4 MiB; 2 such lines lost their middle',
       expect.stringMatching(/^line 2: a name of 4,194,\d{3} characters is longer than the limit of 4,096; it was cut$/),
     ]);
+  });
+});
+
+describe('whole-file readers given tiny chunks', () => {
+  it('keep one growing buffer, not an object per chunk (26 MB in 1-byte chunks took 2.6 GB of Buffer objects)', () => {
+    for (const name of ['node-cpu.cpuprofile', 'austin3-cpu.pprof']) {
+      const bytes = readFileSync(`${FIXTURES}/recorded/${name}`);
+      const format = name.endsWith('.pprof') ? 'pprof' : 'cpuprofile';
+      const whole = read(format, bytes);
+      const tiny = read(format, bytes, [1, 2, 3]);
+      expect(compare(snapshot(tiny.profile), snapshot(whole.profile)), name).toEqual({ more: [], less: [] });
+      expect(tiny.issues).toEqual(whole.issues);
+    }
   });
 });

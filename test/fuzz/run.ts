@@ -78,9 +78,16 @@ function verdictsOf(o: Outcome): Verdict[] {
   return v;
 }
 
-function child(format: FormatName, seed: number, from: number, to: number): void {
+async function child(format: FormatName, seed: number, from: number, to: number): Promise<void> {
   const send = (m: Message) => process.send!(m);
+  let yielded = performance.now();
   for (let i = from; i < to; i++) {
+    // IPC messages only leave while the event loop runs: without a pause now and then, a busy child
+    // looks silent to the watchdog and a hang is blamed on an input that did not hang
+    if (performance.now() - yielded > 50) {
+      await new Promise((r) => setImmediate(r));
+      yielded = performance.now();
+    }
     send({ type: 'start', i });
     const input = inputAt(format, seed, i);
     const t0 = performance.now();
@@ -112,6 +119,7 @@ async function runFormat(format: FormatName, a: Args, failures: Failure[]): Prom
   while (next < to) {
     next = await new Promise<number>((resolve) => {
       const proc = fork(__filename, ['--child', format, String(a.seed), String(next), String(to)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      /** The input in flight: the last one started and not yet done. */
       let current = next;
       let timer: NodeJS.Timeout;
       const arm = () => {
@@ -131,6 +139,8 @@ async function runFormat(format: FormatName, a: Args, failures: Failure[]): Prom
           current = m.i;
           arm();
         } else if (m.type === 'done') {
+          current = m.i + 1;
+          arm();
           t.inputs++;
           t.ms += m.ms;
           const verdicts = [...m.verdicts];
@@ -230,7 +240,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--pathological')) return pathological();
   if (process.argv[2] === '--child') {
     const [format, seed, from, to] = process.argv.slice(3);
-    child(format as FormatName, Number(seed), Number(from), Number(to));
+    await child(format as FormatName, Number(seed), Number(from), Number(to));
     return;
   }
   const a = parseArgs(process.argv.slice(2));
