@@ -117,6 +117,20 @@ describe('a half-written last record: its issue goes once it completes', () => {
     expect(compare(snapshot(r.profile), snapshot(read('mojo', Uint8Array.from([...head, ...rest])).profile))).toEqual({ more: [], less: [] });
   });
 
+  it('MOJO: cut inside an event of a sample that lacks its metrics: one issue for the one cut', () => {
+    const te = new TextEncoder();
+    const out = encodeHeader(3);
+    for (const e of [
+      { id: EV.METADATA, offset: 0, key: te.encode('mode'), value: te.encode('cpu') },
+      { id: EV.STACK, offset: 0, pid: 1, iid: 0, tid: te.encode('1') },
+      { id: EV.STRING, offset: 0, key: 2, value: te.encode('/a/long/file/name.py') },
+    ] as MojoEvent[])
+      encodeEvent(e, 3, out);
+    const bytes = Uint8Array.from(out);
+    const r = read('mojo', bytes.subarray(0, bytes.length - 5));
+    expect(r.issues.map((i) => i.message)).toEqual([expect.stringMatching(/^the file ends inside a STRING event at byte \d+ \(\d+ bytes of it\), in the sample that starts at byte \d+; the sample is left out$/)]);
+  });
+
   it('MOJO: a sample cut before its metrics is left out with an issue, counted once they arrive', () => {
     const te = new TextEncoder();
     const out = encodeHeader(3);
