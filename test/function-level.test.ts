@@ -28,7 +28,8 @@ describe.skipIf(!hasPython)(`function-level data recorded by the format (pstats)
         expect(ct, `${file_}:${line}(${name}) missing`).toBe(0);
         continue;
       }
-      expect(fn.total, name).toBeCloseTo(ct, 9);
+      // a recorded total a hair above the whole profile (exec, by 1e-6 s) is capped at 100 %
+      expect(fn.total, name).toBeCloseTo(Math.min(ct, view.total), 9);
       expect(fn.own, name).toBeCloseTo(tt, 9);
       const got = view
         .callers(fn.fn.id)

@@ -7,6 +7,7 @@ import { Profile } from '../server/src/core/model';
 import { AustinTextReader } from '../server/src/core/readers/austin-text';
 import { detectFormat } from '../server/src/core/readers/index';
 import { MOJO_EVENTS, MojoReader, readVarint } from '../server/src/core/readers/mojo';
+import { MAX_NAME_LENGTH } from '../server/src/core/readers/values';
 import { EV, encodeVarint, parseMojo, repeatSamplesToBuffer, toV4WithRepeats, writeMojo } from './helpers/mojo-encoder';
 import { hasUpstream, recorded, upstream } from './helpers/paths';
 
@@ -706,11 +707,14 @@ describe('small literal streams', () => {
       ref(10),
       time(5),
     ]);
+    // names and values past the name limit are cut, with one counted issue
+    const cut = long.slice(0, MAX_NAME_LENGTH - 1) + '\u2026';
     for (const chunks of [[7, 20_000], [20_000], [1_000], [40_000, 3]]) {
       const r = read(b, chunks);
-      expect(r.issues).toEqual([]);
-      expect(r.profile.meta.get('note')).toBe(long);
-      expect(ownLine(r.profile, long, 3)).toBe(100);
+      expect(r.issues).toHaveLength(1);
+      expect(r.issues[0].message).toMatch(/a name of 50,000 characters is longer than the limit of 4,096; 2 such names were cut/);
+      expect(r.profile.meta.get('note')).toBe(cut);
+      expect(ownLine(r.profile, cut, 3)).toBe(100);
       expect(r.profile.metricSum('wall')).toBe(15);
       expect(r.consumed).toBe(b.length);
     }

@@ -215,15 +215,16 @@ describe('perf script: literal cases', () => {
     expect(r.issues).toEqual([{ message: 'line 2 is not a perf script sample header; 2 such lines were skipped', offset: 17, line: 2, fatal: false }]);
   });
 
-  it('an unterminated last sample is read with an issue, and re-read whole when the file grows', () => {
+  it('an unterminated last sample is left out with an issue, and read whole when the file grows', () => {
     const text = 'app 5 1.0: 10 cpu-clock: \n\t 1 leaf (/x)\n\t 2 main (/x)\n\napp 5 1.1: 10 cpu-clock: \n\t 1 leaf (/x)\n';
     const r = new PerfScriptReader(new Profile());
     r.push(Buffer.from(text));
     r.end();
-    expect(r.profile.metricSum('samples')).toBe(2);
+    // the same as the file cut after its last blank line: the cut block would be a made-up stack
+    expect(r.profile.metricSum('samples')).toBe(1);
     expect(r.issues).toEqual([
       {
-        message: 'the file ends inside the sample starting at line 5 (no blank line after it); its stack may be cut',
+        message: 'the file ends inside the sample starting at line 5 (no blank line after it); it was left out',
         offset: 55,
         line: 5,
         fatal: false,
@@ -236,6 +237,22 @@ describe('perf script: literal cases', () => {
     expect(t.total).toBe(2);
     expect(t.funcTotal.get('/x:main')).toBe(2);
     expect(t.funcOwn.get('/x:leaf')).toBe(2);
+  });
+
+  it('without call chains the last line is a whole sample: counted at end(), not twice when the file grows', () => {
+    const text = 'app 5 1.0: 10 cpu-clock: 1 leaf (/x)\napp 5 1.1: 10 cpu-clock: 2 main (/x)\n';
+    const r = new PerfScriptReader(new Profile());
+    r.push(Buffer.from(text));
+    r.end();
+    expect(r.issues).toEqual([]);
+    expect(r.profile.metricSum('samples')).toBe(2);
+    r.push(Buffer.from('app 5 1.2: 10 cpu-clock: 3 leaf (/x)\n'));
+    r.end();
+    expect(r.issues).toEqual([]);
+    const t = tables(r.profile, {}, 'samples');
+    expect(t.total).toBe(3);
+    expect(t.funcOwn.get('/x:leaf')).toBe(2);
+    expect(t.funcOwn.get('/x:main')).toBe(1);
   });
 });
 
@@ -259,16 +276,16 @@ describe('perf script: streaming', () => {
   it.each([
     ['perf-c.perf.txt', FP],
     ['perf-c-dwarf-srcline.perf.txt', DWARF],
-  ])('%s truncated at many offsets: never throws, says where unless cut between samples, keeps what came before', (_name, bytes) => {
+  ])('%s truncated at many offsets: never throws, says where unless cut between samples, keeps exactly the whole samples before', (_name, bytes) => {
     const text = bytes.toString('latin1');
     let last = 0;
     for (let cut = 1; cut < bytes.length; cut += 3001) {
       const r = read(bytes.subarray(0, cut));
       const samples = r.profile.metrics.length ? r.profile.metricSum('samples') : 0;
       const before = text.slice(0, cut);
-      // every whole header line before the cut is a sample (the last one perhaps cut short)
-      const partial = before.slice(before.lastIndexOf('\n') + 1);
-      const headers = (before.match(/^hotloop /gm) ?? []).length - (partial.startsWith('hotloop ') ? 1 : 0);
+      // every sample whose block ended (blank line) before the cut is there, the cut one is not
+      const whole = before.slice(0, before.lastIndexOf('\n\n') + 2);
+      const headers = (whole.match(/^hotloop /gm) ?? []).length;
       expect(samples).toBe(headers);
       if (before.endsWith('\n\n')) expect(r.issues).toEqual([]);
       else {

@@ -184,17 +184,33 @@ describe('pprof: edge cases (encoded with pprof-format)', () => {
     expect(unpackLine(12, 9)).toEqual({ line: 12, column: 9 });
   });
 
-  it('keeps int64 values past 2^53 and negative int64 values', () => {
+  it('decodes int64 values exactly up to 2^53 - 1 and refuses what cannot be counted exactly: past 2^53, negative, sums past 2^53', () => {
     const big = (1n << 62n) + 1n;
+    const max = (1n << 53n) - 1n;
     const bytes = encode((st) =>
       oneFunction(st, 12, {
         timeNanos: big,
-        sample: [new Sample({ locationId: [1], value: [1n << 60n] }), new Sample({ locationId: [1], value: [-5] })],
+        sample: [
+          new Sample({ locationId: [1], value: [max] }),
+          new Sample({ locationId: [1], value: [1n << 60n] }),
+          new Sample({ locationId: [1], value: [-5] }),
+          new Sample({ locationId: [1], value: [-6] }),
+          new Sample({ locationId: [1], value: [3] }),
+        ],
       }),
     );
-    const p = read(bytes).profile;
+    const r = read(bytes);
+    const p = r.profile;
     expect(p.meta.get('time_nanos')).toBe(big.toString());
-    expect(p.metricSum('wall')).toBe(Number(1n << 60n) - 5);
+    expect(p.metricSum('wall')).toBe(Number(max));
+    expect(r.failed).toBe(false);
+    const messages = r.issues.map((i) => i.message);
+    expect(messages).toHaveLength(3);
+    expect(messages[0]).toMatch(/^byte \d+: a sample's wall time is 1\.153e\+18, beyond 2\^53 - 1, the largest value counted exactly; the sample was skipped$/);
+    expect(messages[1]).toMatch(/^byte \d+: a sample's wall time is negative \(-5\), which it cannot be; 2 such samples were skipped$/);
+    expect(messages[2]).toMatch(/would take the sum of wall time past 2\^53 - 1/);
+    // each issue names the byte where its sample starts
+    for (const i of r.issues) expect(bytes[i.offset]).toBe(0x12); // field 2 (sample), wire type 2
   });
 
   it('expands inline lines innermost-last, picks default_sample_type, reads µs (U+00B5)', () => {
@@ -237,8 +253,9 @@ describe('pprof: edge cases (encoded with pprof-format)', () => {
     const bytes = encode((st) => oneFunction(st, 12, { sample: [new Sample({ locationId: [1], value: [5] }), new Sample({ locationId: [9], value: [7] })] }));
     const r = read(bytes);
     expect(r.profile.metricSum('wall')).toBe(5);
-    expect(r.issues.map((i) => i.message)).toEqual(['1 samples refer to missing or broken locations; they were skipped']);
-    expect(r.failed).toBe(false);
+    expect(r.issues.map((i) => i.message)).toEqual(['1 samples refer to missing or broken locations (the file is cut short or corrupt); they were skipped']);
+    // partial numbers are not passed off as whole: a whole pprof never refers to what it lacks
+    expect(r.failed).toBe(true);
   });
 });
 

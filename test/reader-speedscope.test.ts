@@ -173,14 +173,15 @@ describe('speedscope: streaming', () => {
     expect(whole.profile.sourceFiles()).toContain('/app/m\u00e9in.py');
   });
 
-  it('truncated at many offsets: never throws, says where, keeps what came before', () => {
+  it('truncated at many offsets: never throws, says where (a fatal issue: the document is not whole), keeps what came before', () => {
     let lastSamples = 0;
     const full = readSplit(REAL).profile.metricSum('samples');
     for (let cut = 0; cut < REAL.length; cut += 2503) {
       const r = readSplit(REAL.subarray(0, cut));
-      expect(r.failed).toBe(false);
+      expect(r.failed).toBe(true);
       const issue = r.issues.find((i) => /ends inside|holds no JSON/.test(i.message));
       expect(issue, `cut at ${cut}`).toBeDefined();
+      expect(issue!.fatal).toBe(true);
       expect(issue!.offset).toBe(cut);
       const samples = r.profile.metrics.length ? r.profile.metricSum('samples') : 0;
       // a longer prefix never knows fewer complete (stack, weight) pairs
@@ -233,9 +234,11 @@ describe('speedscope: streaming', () => {
     r.push(REAL.subarray(0, 200_000));
     r.end();
     expect(r.issues).toHaveLength(1);
+    expect(r.failed).toBe(true);
     r.push(REAL.subarray(200_000));
     r.end();
     expect(r.issues).toEqual([]);
+    expect(r.failed).toBe(false);
     expect(snapshot(r.profile)).toEqual(reference);
   });
 

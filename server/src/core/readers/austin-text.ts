@@ -1,6 +1,9 @@
 import { metric, type MetricDef, Profile } from '../model';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
-import { LineSplitter } from './line-splitter';
+import { LineSplitter, type LongLine } from './line-splitter';
+import { cutFields, cutLongLine } from './stack-fields';
+import { decodeUtf8 } from './utf8-decode';
+import { MAX_NAME_LENGTH, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 /**
  * Austin's text (collapsed stack) output, every version: 1.x `Thread <hex>;func (file);L<n>`,
@@ -18,6 +21,7 @@ type Layout =
   | { kind: 'oldfull'; kib: boolean }; // 1.x/2.x `time mem+ mem-`
 
 const SPACE = 32;
+const SEMI = 59;
 const MAX_JOIN_LINES = 16;
 
 /** Parses a decimal integer (optionally negative) in buf[a, b); NaN when it is not one. */
@@ -165,10 +169,27 @@ export function parseAustinStack(text: string): ParsedStack | null {
   return { pid, tid, iid, frames, old };
 }
 
+/**
+ * The frames of the inner part of a stack whose outer part was cut off (see stack-fields.ts). An
+ * `L<n>` first field belongs to a 1.x frame whose name was cut off with it.
+ */
+function parseAustinFrames(text: string): ParsedFrame[] {
+  const frames: ParsedFrame[] = [];
+  if (text === '') return frames;
+  const fields = text.split(';');
+  let i = OLD_LINE.test(fields[0]) ? 1 : 0;
+  while (i < fields.length) i += parseFrame(fields, i, frames);
+  return frames;
+}
+
 export class AustinTextReader implements ProfileReader {
   readonly format = 'austin-text';
   private readonly log = new IssueLog();
-  private readonly lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line));
+  private readonly lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line), {
+    onLongLine: (l) => this.longLine(l),
+    sep: SEMI,
+  });
+  private readonly checks: ReadChecks;
   /** Start offset and number of the line being handled. */
   private lineOffset = 0;
   private lineNo = 1;
@@ -185,6 +206,7 @@ export class AustinTextReader implements ProfileReader {
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
+    this.checks = new ReadChecks(profile, this.log);
   }
 
   get issues(): readonly ReadIssue[] {
@@ -192,14 +214,20 @@ export class AustinTextReader implements ProfileReader {
   }
 
   push(chunk: Uint8Array): void {
+    // what end() said about a half-written tail no longer holds: the file grew
+    this.log.clearProvisional();
     this.lines.push(chunk);
   }
 
+  /** Reports a half-written tail; it stays pending, so that bytes pushed later complete it. */
   end(): void {
-    if (this.pending) this.flushPending('the profile ends inside a sample');
+    const p = this.pending;
+    if (p) {
+      this.log.addProvisional({ message: 'the profile ends inside a sample; skipped', offset: p.offset, line: p.line, fatal: false });
+    }
     const rest = this.lines.rest;
     if (rest) {
-      this.log.add({
+      this.log.addProvisional({
         message: 'the last line is incomplete (no newline at the end of the file); it was ignored',
         offset: rest.offset,
         line: rest.line,
@@ -233,7 +261,7 @@ export class AustinTextReader implements ProfileReader {
       return;
     }
     if (buf[s] === 35 /* # */) {
-      this.metadata(buf.toString('utf8', s, e));
+      this.metadata(decodeUtf8(buf, s, e));
       this.consumed = this.lines.offset;
       return;
     }
@@ -259,7 +287,9 @@ export class AustinTextReader implements ProfileReader {
     const p = this.pending!;
     this.pending = null;
     // the line number travels in `line`; describeIssues puts it in front of the message
-    this.log.add({ message: `${why}; skipped`, offset: p.offset, line: p.line, fatal: false });
+    this.log.addCounted(`pending:${why}`, { offset: p.offset, line: p.line, fatal: false }, (n) =>
+      n === 1 ? `${why}; skipped` : `${why}; ${n} such samples were skipped (the first at line ${p.line})`,
+    );
     this.consumed = this.lines.offset;
   }
 
@@ -328,7 +358,8 @@ export class AustinTextReader implements ProfileReader {
 
   /**
    * Parses a sample line into `values` and adds it. Returns false (adding nothing) when the line
-   * does not end in the metrics the layout expects.
+   * does not end in the metrics the layout expects. A sample whose values cannot be true is
+   * consumed but not added (ReadChecks says why).
    */
   private sample(buf: Buffer, s: number, e: number): boolean {
     if (!this.layout) {
@@ -336,17 +367,37 @@ export class AustinTextReader implements ProfileReader {
       if (!layout) return false;
       this.applyLayout(layout);
     }
+    const stackEnd = this.parseValues(buf, s, e);
+    if (stackEnd < 0) return stackEnd === -2;
+    let node = this.lookup(buf, s, stackEnd);
+    if (node < 0) {
+      // a refused sample creates no node (nor thread, nor frame) of its own
+      if (!this.checks.accepts(this.values, this.lineNo, this.lineOffset)) return true;
+      node = this.resolve(buf, s, stackEnd);
+      if (node < 0) return false;
+      this.remember(buf, s, stackEnd, node);
+    }
+    this.checks.add(node, this.values, this.lineNo, this.lineOffset);
+    return true;
+  }
+
+  /**
+   * Reads the metrics at the end of buf[s, e) into `values`. Returns where the stack ends, -1 when
+   * the line does not end in the metrics the layout expects, -2 when it does but they cannot be
+   * true (the issue is recorded; the line is consumed).
+   */
+  private parseValues(buf: Buffer, s: number, e: number): number {
     const layout = this.layout!;
     const v = this.values;
-    let stackEnd: number;
     // The metrics are a few bytes at the end: a JS scan beats a native lastIndexOf call per line.
     let sp = e - 1;
     while (sp >= s && buf[sp] !== SPACE) sp--;
-    if (sp < s) return false;
+    if (sp < s) return -1;
     if (layout.kind === 'single') {
       const x = parseIntBytes(buf, sp + 1, e);
-      if (Number.isNaN(x)) return false;
+      if (Number.isNaN(x)) return -1;
       if (layout.metric === 'memory') {
+        // memory mode records deltas: a negative one is memory released
         v[0] = x > 0 ? x : 0;
         v[1] = x < 0 ? -x : 0;
         v[2] = 1;
@@ -354,44 +405,69 @@ export class AustinTextReader implements ProfileReader {
         v[0] = x;
         v[1] = 1;
       }
-      stackEnd = sp;
-    } else if (layout.kind === 'full3') {
+      return sp;
+    }
+    if (layout.kind === 'full3') {
       const c1 = buf.indexOf(44, sp + 1);
       const c2 = c1 >= 0 && c1 < e ? buf.indexOf(44, c1 + 1) : -1;
-      if (c1 < 0 || c1 >= e || c2 < 0 || c2 >= e) return false;
+      if (c1 < 0 || c1 >= e || c2 < 0 || c2 >= e) return -1;
       const t = parseIntBytes(buf, sp + 1, c1);
       const idle = parseIntBytes(buf, c1 + 1, c2);
       const mem = parseIntBytes(buf, c2 + 1, e);
-      if (Number.isNaN(t) || Number.isNaN(idle) || Number.isNaN(mem)) return false;
+      if (Number.isNaN(t) || Number.isNaN(idle) || Number.isNaN(mem)) return -1;
+      if (idle !== 0 && idle !== 1) {
+        this.checks.refuseRecord('idle', this.lineNo, this.lineOffset, `a sample's idle flag is ${idle}, neither 0 nor 1`, 'the sample was skipped', 'such samples were skipped');
+        return -2;
+      }
       v[0] = t;
       v[1] = idle ? 0 : t;
+      // the memory column is a delta: a negative one is memory released
       v[2] = mem > 0 ? mem : 0;
       v[3] = mem < 0 ? -mem : 0;
       v[4] = 1;
-      stackEnd = sp;
-    } else {
-      const sp2 = buf.lastIndexOf(SPACE, sp - 1);
-      const sp3 = sp2 > s ? buf.lastIndexOf(SPACE, sp2 - 1) : -1;
-      if (sp3 < s) return false;
-      const t = parseIntBytes(buf, sp3 + 1, sp2);
-      const plus = parseIntBytes(buf, sp2 + 1, sp);
-      const minus = parseIntBytes(buf, sp + 1, e);
-      if (Number.isNaN(t) || Number.isNaN(plus) || Number.isNaN(minus)) return false;
-      const k = layout.kib ? 1024 : 1;
-      v[0] = t;
-      v[1] = plus > 0 ? plus * k : 0;
-      v[2] = minus < 0 ? -minus * k : 0;
-      v[3] = 1;
-      stackEnd = sp3;
+      return sp;
     }
-    let node = this.lookup(buf, s, stackEnd);
+    const sp2 = buf.lastIndexOf(SPACE, sp - 1);
+    const sp3 = sp2 > s ? buf.lastIndexOf(SPACE, sp2 - 1) : -1;
+    if (sp3 < s) return -1;
+    const t = parseIntBytes(buf, sp3 + 1, sp2);
+    const plus = parseIntBytes(buf, sp2 + 1, sp);
+    const minus = parseIntBytes(buf, sp + 1, e);
+    if (Number.isNaN(t) || Number.isNaN(plus) || Number.isNaN(minus)) return -1;
+    const k = layout.kib ? 1024 : 1;
+    v[0] = t;
+    v[1] = plus > 0 ? plus * k : 0;
+    v[2] = minus < 0 ? -minus * k : 0;
+    v[3] = 1;
+    return sp3;
+  }
+
+  /** A line longer than the splitter holds: its metrics from the tail, its stack cut in the middle. */
+  private longLine(l: LongLine): void {
+    this.lineNo = l.line;
+    this.lineOffset = l.offset;
+    if (this.pending) this.flushPending('a sample that does not end in a metric');
+    this.consumed = this.lines.offset;
+    if (l.head[0] === 35 /* # */) {
+      this.metadata(this.checks.name(decodeUtf8(l.head), l.line, l.offset));
+      return;
+    }
+    let te = l.tail.length;
+    if (te > 0 && l.tail[te - 1] === 13) te--;
+    if (!this.layout) {
+      const both = Buffer.concat([l.head, l.tail.subarray(0, te)]);
+      const layout = this.decideLayout(both, 0, both.length);
+      if (layout) this.applyLayout(layout);
+    }
+    const stackEnd = this.layout ? this.parseValues(l.tail, 0, te) : -1;
+    if (stackEnd === -2 || (stackEnd >= 0 && !this.checks.accepts(this.values, l.line, l.offset))) return;
+    const cut = stackEnd >= 0 ? cutLongLine(l, stackEnd, SEMI) : undefined;
+    const node = cut ? this.resolveCut(l.head, cut.headEnd, l.tail, cut.tailStart, stackEnd, cut.dropped) : -1;
     if (node < 0) {
-      node = this.resolve(buf, s, stackEnd);
-      if (node < 0) return false;
-      this.remember(buf, s, stackEnd, node);
+      this.log.addRepeated('is not an Austin sample (`P<pid>;T<tid>;frames... metrics`)', l.line, l.offset);
+      return;
     }
-    this.profile.add(node, v);
-    return true;
+    this.checks.add(node, this.values, l.line, l.offset);
   }
 
   /**
@@ -433,22 +509,44 @@ export class AustinTextReader implements ProfileReader {
 
   /** Slow path for a stack not seen before: parse it and walk the call tree. */
   private resolve(buf: Buffer, s: number, e: number): number {
-    const parsed = parseAustinStack(buf.toString('utf8', s, e));
+    const cut = cutFields(buf, s, e, SEMI);
+    if (cut) return this.resolveCut(buf.subarray(s, cut.headEnd), cut.headEnd - s, buf, cut.tailStart, e, cut.dropped);
+    const parsed = parseAustinStack(decodeUtf8(buf, s, e));
     if (!parsed) return -1;
+    // a text shorter than the name limit holds no name past it: no need to look at each
+    return this.walk(parsed, parsed.frames, parsed.frames.length, 0, e - s > MAX_NAME_LENGTH);
+  }
+
+  /** A stack left out between head[0, headEnd) (thread and outer frames) and tail[ts, te) (inner frames). */
+  private resolveCut(head: Buffer, headEnd: number, tail: Buffer, ts: number, te: number, dropped: number): number {
+    const parsed = parseAustinStack(decodeUtf8(head, 0, headEnd));
+    if (!parsed) return -1;
+    const outer = parsed.frames.length;
+    const frames = parsed.frames.concat(parseAustinFrames(decodeUtf8(tail, ts, te)));
+    return this.walk(parsed, frames, outer, dropped, true);
+  }
+
+  /** Interns the frames (root first) and returns the call-tree node of the stack, cut if too deep. */
+  private walk(parsed: ParsedStack, frames: ParsedFrame[], outer: number, dropped: number, long: boolean): number {
     const p = this.profile;
-    const t = p.thread(parsed.pid, parsed.tid, parsed.iid);
-    const n = parsed.frames.length;
-    if (this.frameIdScratch.length < n) this.frameIdScratch = new Int32Array(n * 2);
+    const c = this.checks;
+    const where = this.lineNo;
+    const at = this.lineOffset;
+    const t = long ? p.thread(c.name(parsed.pid, where, at), c.name(parsed.tid, where, at), c.name(parsed.iid, where, at)) : p.thread(parsed.pid, parsed.tid, parsed.iid);
+    let n = frames.length;
+    if (this.frameIdScratch.length < n + 1) this.frameIdScratch = new Int32Array(n * 2 + 1);
     const ids = this.frameIdScratch;
     for (let i = 0; i < n; i++) {
-      const f = parsed.frames[i];
+      const f = frames[i];
       if (f.name === '<idle>' && !this.idleSeen) {
         this.idleSeen = true;
         // Only sleepless (CPU) mode writes <idle>; an old file without a header says so this way.
         if (this.layout?.kind === 'single' && this.layout.metric === 'time') p.renameMetric(0, metric('cpu'));
       }
-      ids[i] = p.frame(f.file, f.name, f.line, { kind: f.synthetic ? 'synthetic' : 'source' });
+      const kind = f.synthetic ? 'synthetic' : 'source';
+      ids[i] = long ? p.frame(c.name(f.file, where, at), c.name(f.name, where, at), f.line, { kind }) : p.frame(f.file, f.name, f.line, { kind });
     }
+    if (dropped > 0 || n > MAX_STACK_DEPTH) n = c.cutStack(ids, n, where, at, outer, dropped);
     return p.path(t, ids, n);
   }
 }

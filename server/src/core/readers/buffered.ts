@@ -12,7 +12,8 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
 export abstract class BufferedReader implements ProfileReader {
   abstract readonly format: string;
   protected log = new IssueLog();
-  private chunks: Buffer[] = [];
+  /** The bytes so far: store[0, size), grown by doubling, so that tiny chunks cost no more than big ones. */
+  private store: Buffer = Buffer.alloc(0);
   private size = 0;
   private decodedSize = -1;
   consumed = 0;
@@ -25,9 +26,16 @@ export abstract class BufferedReader implements ProfileReader {
   }
 
   push(chunk: Uint8Array): void {
+    const need = this.size + chunk.byteLength;
+    if (need > this.store.length) {
+      // bytes already decoded stay where they are (a decode may keep views of them)
+      const next = Buffer.allocUnsafe(Math.max(need, this.store.length * 2, 4096));
+      this.store.copy(next, 0, 0, this.size);
+      this.store = next;
+    }
     // copy: the caller may reuse its chunk buffer
-    this.chunks.push(Buffer.from(chunk));
-    this.size += chunk.byteLength;
+    this.store.set(chunk, this.size);
+    this.size = need;
   }
 
   end(): void {
@@ -39,10 +47,8 @@ export abstract class BufferedReader implements ProfileReader {
       this.failed = false;
     }
     this.profile.format = this.format;
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
-    this.chunks = [all];
     this.decodedSize = this.size;
-    this.decode(all);
+    this.decode(this.store.subarray(0, this.size));
   }
 
   /** Decodes the whole file into `profile`; records issues instead of throwing. */

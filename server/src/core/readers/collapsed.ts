@@ -1,6 +1,9 @@
 import { type FrameKind, Profile } from '../model';
-import { LineSplitter } from './line-splitter';
+import { LineSplitter, type LongLine } from './line-splitter';
+import { cutFields, cutLongLine } from './stack-fields';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { decodeUtf8 } from './utf8-decode';
+import { ReadChecks } from './values';
 
 /**
  * Collapsed ("folded") stacks: `frame;frame;...;leaf count`, root first, one stack per line, as
@@ -23,10 +26,13 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
  *   `process <pid>:"cmd"` (the last of the ancestors wins) and `thread (<tid>)[: name]`, and the
  *   `comm-PID` / `comm-PID/TID` roots of stackcollapse-perf `--pid`/`--tid`.
  * - Lines that are not `stack count` are skipped and reported once (first line, and how many).
+ * - Counts that cannot be true (beyond 2^53, or summing past it) are refused, stacks deeper than
+ *   10,000 frames are cut and lines longer than 4 MiB are read from their ends (values.ts).
  */
 
 const SPACE = 32;
 const TAB = 9;
+const SEMI = 59;
 const COUNT = /^\d+(?:\.\d*)?$/;
 const TRAILING_COUNT = /[ \t]+\d+(?:\.\d*)?$/;
 const ANNOTATION = /_\[([kijw])\]$/;
@@ -87,14 +93,21 @@ export class CollapsedReader implements ProfileReader {
   private ids = new Int32Array(128);
   private differential = false;
   private pyspy = false;
-  private tailIssue: ReadIssue | null = null;
+  private readonly checks: ReadChecks;
+  /** Where the stack being resolved is, for issues. */
+  private lineNo = 0;
+  private lineOffset = 0;
   consumed = 0;
   failed = false;
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
     profile.setMetrics([{ key: 'samples', label: 'samples (weight)', unit: 'count' }]);
-    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line));
+    this.checks = new ReadChecks(profile, this.log);
+    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line), {
+      onLongLine: (l) => this.longLine(l),
+      sep: SEMI,
+    });
   }
 
   get issues(): readonly ReadIssue[] {
@@ -102,33 +115,27 @@ export class CollapsedReader implements ProfileReader {
   }
 
   push(chunk: Uint8Array): void {
-    this.dropTailIssue();
+    // a file that grows after `end()` continues: its last line was not truncated after all
+    this.log.clearProvisional();
     this.lines.push(chunk);
   }
 
   end(): void {
+    this.log.clearProvisional();
     const rest = this.lines.rest;
     if (!rest) return;
-    this.dropTailIssue();
-    this.tailIssue = {
+    this.log.addProvisional({
       message: `line ${rest.line} is incomplete (no newline at the end of the file); it was ignored`,
       offset: rest.offset,
       line: rest.line,
       fatal: false,
-    };
-    this.log.add(this.tailIssue);
-  }
-
-  /** A file that grows after `end()` continues: its last line was not truncated after all. */
-  private dropTailIssue(): void {
-    if (!this.tailIssue) return;
-    const i = this.log.issues.indexOf(this.tailIssue);
-    if (i >= 0) this.log.issues.splice(i, 1);
-    this.tailIssue = null;
+    });
   }
 
   private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
     this.consumed = offset + (e - s) + 1;
+    this.lineNo = lineNo;
+    this.lineOffset = offset;
     if (e > s && buf[e - 1] === 13) e--;
     while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
     if (e === s || buf[s] === 35 /* # */) return;
@@ -149,14 +156,45 @@ export class CollapsedReader implements ProfileReader {
         this.noteDifferential(lineNo, offset);
         node = this.cache.get(key);
       }
+      this.values[0] = count;
+      // a refused sample creates no node (nor thread, nor frame) of its own
+      if (node === undefined && !this.checks.accepts(this.values, lineNo, offset)) return;
       if (node === undefined) {
-        node = this.resolve(Buffer.from(key, 'latin1').toString('utf8'));
+        node = this.resolveBytes(Buffer.from(key, 'latin1'));
         this.cache.set(key, node);
       }
       if (diff) this.cache.set(buf.toString('latin1', s, stackEnd), node);
     }
     this.values[0] = count;
-    this.profile.add(node, this.values);
+    this.checks.add(node, this.values, lineNo, offset);
+  }
+
+  /** A line longer than the splitter holds: its count from the tail, its stack cut in the middle. */
+  private longLine(l: LongLine): void {
+    this.consumed = this.lines.offset;
+    this.lineNo = l.line;
+    this.lineOffset = l.offset;
+    const { head, tail } = l;
+    if (head[0] === 35 /* # */) return;
+    let e = tail.length;
+    if (e > 0 && tail[e - 1] === 13) e--;
+    while (e > 0 && (tail[e - 1] === SPACE || tail[e - 1] === TAB)) e--;
+    let sp = e - 1;
+    while (sp >= 0 && tail[sp] !== SPACE && tail[sp] !== TAB) sp--;
+    const count = sp >= 0 ? parseCount(tail, sp + 1, e) : NaN;
+    if (Number.isNaN(count)) return this.badLine(l.line, l.offset);
+    let stackEnd = sp;
+    while (stackEnd > 0 && (tail[stackEnd - 1] === SPACE || tail[stackEnd - 1] === TAB)) stackEnd--;
+    this.values[0] = count;
+    if (!this.checks.accepts(this.values, l.line, l.offset)) return;
+    const cut = cutLongLine(l, stackEnd, SEMI);
+    const node = this.resolveParts(
+      decodeUtf8(head, 0, cut.headEnd).split(';'),
+      cut.tailStart < stackEnd ? decodeUtf8(tail, cut.tailStart, stackEnd).split(';') : [],
+      cut.dropped,
+    );
+    this.values[0] = count;
+    this.checks.add(node, this.values, l.line, l.offset);
   }
 
   private badLine(lineNo: number, offset: number): void {
@@ -174,10 +212,22 @@ export class CollapsedReader implements ProfileReader {
     });
   }
 
-  /** Slow path for a stack not seen before: thread roots, frames, then the call-tree walk. */
-  private resolve(text: string): number {
+  /** Slow path for a stack not seen before (its raw bytes): cut if very deep, then resolved. */
+  private resolveBytes(b: Buffer): number {
+    const cut = cutFields(b, 0, b.length, SEMI);
+    if (!cut) return this.resolveParts(decodeUtf8(b).split(';'), [], 0);
+    return this.resolveParts(decodeUtf8(b, 0, cut.headEnd).split(';'), decodeUtf8(b, cut.tailStart, b.length).split(';'), cut.dropped);
+  }
+
+  /**
+   * Thread roots, frames, then the call-tree walk. `parts` are the stack's fields; when it was cut,
+   * `inner` holds its innermost fields and `dropped` counts the fields left out between.
+   */
+  private resolveParts(parts: string[], inner: string[], dropped: number): number {
     const p = this.profile;
-    const parts = text.split(';');
+    const c = this.checks;
+    const ln = this.lineNo;
+    const at = this.lineOffset;
     let i = 0;
     let pid = '';
     let tid = '';
@@ -199,16 +249,20 @@ export class CollapsedReader implements ProfileReader {
       label = m[3] ? `${m[1]} ${m[3]}` : `${m[1]} ${m[2]}`;
       i++;
     }
-    const t = p.thread(pid, tid, '', label ?? (pid || tid ? undefined : 'all samples'));
-    const n = parts.length - i;
+    const t = p.thread(c.name(pid, ln, at), c.name(tid, ln, at), '', label === undefined ? (pid || tid ? undefined : 'all samples') : c.name(label, ln, at));
+    const n = parts.length - i + inner.length + 1;
     if (this.ids.length < n) this.ids = new Int32Array(n * 2);
     let depth = 0;
-    for (; i < parts.length; i++) {
-      if (parts[i] === '') continue;
-      const f = parseFoldedFrame(parts[i]);
+    const frame = (text: string) => {
+      if (text === '') return;
+      const f = parseFoldedFrame(text);
       if (f.pyspy) this.sawPyspy();
-      this.ids[depth++] = p.frame(f.file, f.name, f.line, { kind: f.kind });
-    }
+      this.ids[depth++] = p.frame(c.name(f.file, ln, at), c.name(f.name, ln, at), f.line, { kind: f.kind });
+    };
+    for (; i < parts.length; i++) frame(parts[i]);
+    const outer = depth;
+    for (const text of inner) frame(text);
+    depth = c.cutStack(this.ids, depth, ln, at, outer, dropped);
     return depth === 0 ? p.root(t) : p.path(t, this.ids, depth);
   }
 
@@ -234,11 +288,27 @@ function parseCount(buf: Buffer, a: number, b: number): number {
   return n;
 }
 
-/** Content detection: most of the first complete lines are `stack count`, and it is not Austin. */
+/** True when the head looks like JSON (`{`, or `[` then a JSON value), not like `[unknown];main 5`. */
+function looksJson(text: string): boolean {
+  return /^(\uFEFF|\u00EF\u00BB\u00BF)?\s*(\{|\[\s*([[{"\]\d-]|true|false|null))/.test(text);
+}
+
+/** Mostly text: control bytes other than tab, CR and LF (a NUL in a frame name, say) are rare. */
+function looksText(head: Uint8Array): boolean {
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i];
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13) control++;
+  }
+  return control <= 4 || control * 64 <= head.length;
+}
+
+/**
+ * Content detection: most of the first complete lines are `stack count`, and it is not Austin.
+ * A first line longer than the head (a deep stack) is judged by its shape: `;`-separated text.
+ */
 export function looksCollapsed(head: Uint8Array, text: string): boolean {
-  if (head.includes(0)) return false;
-  const first = text.trimStart()[0];
-  if (first === '{' || first === '[') return false;
+  if (!looksText(head) || looksJson(text)) return false;
   const lines = text.split('\n');
   // the head may end inside a line: judge complete lines only, unless there is just one
   const whole = lines.length > 1;
@@ -256,7 +326,7 @@ export function looksCollapsed(head: Uint8Array, text: string): boolean {
   if (!whole && ok === 0) {
     // a first line longer than the head (deep stacks): judge by its shape
     const line = lines[0];
-    return line.length >= 1024 && line.split(';').length >= 4 && !line.includes('\t') && !line.startsWith('#');
+    return line.length >= 1024 && line.includes(';') && /^\S/.test(line) && !line.startsWith('#') && !line.startsWith('<');
   }
   return ok > 0 && ok >= 4 * bad;
 }

@@ -1,7 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { metric, type MetricDef, type Profile } from '../model';
 import { BufferedReader } from './buffered';
 import { META } from './meta-keys';
+import { decodeUtf8 } from './utf8-decode';
+import { MAX_STACK_DEPTH, MAX_VALUE, ReadChecks } from './values';
 
 /**
  * V8 `.cpuprofile` JSON (`node --cpu-prof`, Chrome DevTools; formats.md §6).
@@ -25,6 +28,9 @@ import { META } from './meta-keys';
  *   definition line.
  * - there are no call-site lines, so per-line totals do not exist: meta `flamelens.lineTotals`
  *   is 'none' (see meta-keys.ts). Function totals from the tree are exact.
+ * - values that cannot be true (a delta or hit count past 2^53, sums past it) are refused, stacks
+ *   deeper than 10,000 frames cut, names longer than 4,096 characters cut (values.ts); strings
+ *   that are not UTF-8 keep their bytes distinct (utf8-decode.ts).
  */
 
 interface CallFrame {
@@ -65,10 +71,28 @@ export function detectCpuprofile(text: string): boolean {
 }
 
 /** Byte offset of a JSON.parse error, from its message (character position → UTF-8 bytes). */
-function jsonErrorOffset(text: string, bytes: number, e: Error): number {
+function jsonErrorOffset(text: string, bytes: number, e: Error, latin1: boolean): number {
   const m = /position (\d+)/.exec(e.message);
   if (!m) return bytes;
-  return Buffer.byteLength(text.slice(0, Number(m[1])), 'utf8');
+  return latin1 ? Number(m[1]) : Buffer.byteLength(text.slice(0, Number(m[1])), 'utf8');
+}
+
+/**
+ * A string JSON.parse read from latin1 text (one character per byte) back to its bytes, decoded
+ * as UTF-8 with bad bytes kept distinct. Characters past U+00FF can only come from `\u` escapes:
+ * they are encoded as UTF-8 (a `\u00e9` escape then reads like a raw 0xe9 byte: the one case
+ * this cannot tell apart, in a file that is not UTF-8 to begin with).
+ */
+function fromLatin1(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  const bytes: number[] = [];
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x100) bytes.push(c);
+    else bytes.push(...Buffer.from(ch, 'utf8'));
+  }
+  return decodeUtf8(Uint8Array.from(bytes));
 }
 
 export class CpuprofileReader extends BufferedReader {
@@ -82,16 +106,21 @@ export class CpuprofileReader extends BufferedReader {
   protected decode(bytes: Buffer): void {
     let text: string;
     let json: unknown;
+    // Valid UTF-8 (the norm) parses as is; otherwise bytes are read one character each and every
+    // string is decoded from them, so that bad bytes stay distinct instead of all becoming U+FFFD.
+    const latin1 = !isUtf8(bytes);
     try {
-      text = bytes.toString('utf8');
+      text = bytes.toString(latin1 ? 'latin1' : 'utf8');
     } catch {
       this.issue(`the file (${bytes.length} bytes) is too large to parse as one JSON value`, 0, true);
       return;
     }
     try {
-      json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      if (latin1 && text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3);
+      const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      json = latin1 ? JSON.parse(body, (_k, v: unknown) => (typeof v === 'string' ? fromLatin1(v) : v)) : JSON.parse(body);
     } catch (e) {
-      this.issue(`not valid JSON: ${(e as Error).message}`, jsonErrorOffset(text, bytes.length, e as Error), true);
+      this.issue(`not valid JSON: ${(e as Error).message}`, jsonErrorOffset(text, bytes.length, e as Error, latin1), true);
       return;
     }
     const doc = json as { nodes?: unknown; samples?: unknown; timeDeltas?: unknown; startTime?: unknown; endTime?: unknown };
@@ -105,6 +134,7 @@ export class CpuprofileReader extends BufferedReader {
 
   private build(rawNodes: unknown[], rawSamples: unknown, rawDeltas: unknown, startTime: unknown, endTime: unknown): void {
     const p = this.profile;
+    const checks = new ReadChecks(p, this.log);
     const nodes = new Map<number, CpuNode>();
     let badNodes = 0;
     for (const n of rawNodes) {
@@ -156,12 +186,14 @@ export class CpuprofileReader extends BufferedReader {
       if (f) return f;
       const cf = node.callFrame;
       const url = typeof cf.url === 'string' ? cf.url : '';
-      let name = baseName(cf);
+      const base = baseName(cf);
       const line0 = num(cf.lineNumber, -1);
-      const defLine = line0 >= 0 ? line0 + 1 : 0;
-      if ((defLines.get(`${url}\u0000${name}`)?.size ?? 0) > 1 && defLine > 0) name = `${name} (line ${defLine})`;
+      const defLine = line0 >= 0 && line0 < 4294967295 ? Math.floor(line0) + 1 : 0;
+      // the name is cut before the line is added: cut names must stay apart too
+      let name = checks.name(base, 0, 0);
+      if ((defLines.get(`${url}\u0000${base}`)?.size ?? 0) > 1 && defLine > 0) name = `${name} (line ${defLine})`;
       const synthetic = url === '' || url.startsWith('node:') || url.startsWith('<');
-      const file = scriptPath(url);
+      const file = checks.name(scriptPath(url), 0, 0);
       const def = p.frame(file, name, defLine, { defLine: defLine || undefined, kind: synthetic ? 'synthetic' : 'source' });
       f = { file, name, defLine, synthetic, def };
       info.set(node.id, f);
@@ -209,6 +241,11 @@ export class CpuprofileReader extends BufferedReader {
           if (d < 0) {
             negative++;
             d = 0;
+          }
+          if (d > MAX_VALUE) {
+            checks.refuseRecord('delta', 0, 0, `sample ${i}'s time delta is ${d} µs, beyond 2^53 - 1, which cannot be`, 'the sample was skipped', 'such samples were skipped');
+            count.set(id, count.get(id)! - 1);
+            continue;
           }
           wall.set(id, (wall.get(id) ?? 0) + d);
         }
@@ -263,12 +300,13 @@ export class CpuprofileReader extends BufferedReader {
       if (top.callFrame.functionName === '(root)') chain.pop();
       if (chain.length === 0) {
         put(s, w);
-        p.add(p.root(thread), values);
+        checks.add(p.root(thread), values, 0, 0);
         continue;
       }
-      const depth = chain.length;
-      if (depth > frames.length) frames = new Int32Array(depth * 2);
+      let depth = chain.length;
+      if (depth + 1 > frames.length) frames = new Int32Array(depth * 2 + 1);
       for (let i = 0; i < depth; i++) frames[i] = frameInfo(chain[depth - 1 - i]).def;
+      if (depth > MAX_STACK_DEPTH) depth = checks.cutStack(frames, depth, 0, 0);
       const leaf = frameInfo(node);
 
       const ticks: [number, number][] = [];
@@ -285,7 +323,7 @@ export class CpuprofileReader extends BufferedReader {
       }
       if (total === 0) {
         put(s, w);
-        p.add(p.path(thread, frames, depth), values);
+        checks.add(p.path(thread, frames, depth), values, 0, 0);
         continue;
       }
       const scale = total <= s ? 1 : s / total;
@@ -294,12 +332,12 @@ export class CpuprofileReader extends BufferedReader {
         frames[depth - 1] = p.frame(leaf.file, leaf.name, line, { defLine: leaf.defLine || undefined, kind });
         const share = k * scale;
         put(share, s > 0 ? (w * share) / s : 0);
-        p.add(p.path(thread, frames, depth), values);
+        checks.add(p.path(thread, frames, depth), values, 0, 0);
       }
       if (total < s) {
         frames[depth - 1] = leaf.def;
         put(s - total, (w * (s - total)) / s);
-        p.add(p.path(thread, frames, depth), values);
+        checks.add(p.path(thread, frames, depth), values, 0, 0);
       }
     }
     if (cyclic) this.issue(`the node tree has a cycle; ${cyclic} nodes' samples were skipped`, 0, false);

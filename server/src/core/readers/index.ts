@@ -15,8 +15,12 @@ export interface FormatSpec {
   /** File name endings that the workspace watcher looks for by default. */
   readonly extensions: readonly string[];
   /**
-   * The reader produces data while bytes arrive and can continue a file that grew after `end()`
-   * (a live recording); whole-file formats are read again from the start when they change.
+   * True when the reader produces data while bytes arrive and can continue a file that grew:
+   * records are self-contained lines or events (Austin text, MOJO, folded stacks, perf script),
+   * its `end()` is non-destructive (bytes pushed later complete a half-written last record as if
+   * `end()` had not been called), and a growing file is read on from where it stopped. False for
+   * whole-file formats (one message or JSON document, whole only at its end): a file that
+   * changed is read again from its start.
    */
   readonly streaming: boolean;
   /** Decides from the first bytes (up to 4 KiB) of a file, never from its name. */

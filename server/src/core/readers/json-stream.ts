@@ -1,3 +1,4 @@
+import { decodeUtf8 } from './utf8-decode';
 import { Utf8Builder } from './utf8-builder';
 
 /**
@@ -6,7 +7,8 @@ import { Utf8Builder } from './utf8-builder';
  * chunk boundaries (inside strings, escapes, UTF-8 sequences, numbers and literals), and uses no
  * recursion, so nesting depth is bounded by memory only.
  *
- * Strings are decoded as UTF-8 once complete (see Utf8Builder for escapes).
+ * Strings are decoded as UTF-8 once complete (see Utf8Builder for escapes; bytes that are not
+ * UTF-8 become `\xNN`, see utf8-decode.ts).
  */
 
 export interface JsonSink {
@@ -80,8 +82,20 @@ export class JsonTokenizer {
    */
   ints = new Int32Array(256);
   intCount = 0;
+  /** Numbers of the collected array left out of `ints` (see `intLimit`). */
+  intsDropped = 0;
 
-  constructor(private readonly sink: JsonSink) {}
+  /**
+   * With `intLimit`, a collected array holds at most that many numbers: past it, the middle is
+   * left out (counted in `intsDropped`), keeping the first `keepFirst` and the newest `keepLast`.
+   * A stack of millions of frames then costs what a stack at the limit costs.
+   */
+  constructor(
+    private readonly sink: JsonSink,
+    private readonly intLimit = 0,
+    private readonly keepFirst = 0,
+    private readonly keepLast = 0,
+  ) {}
 
   /** Bytes read so far. */
   get offset(): number {
@@ -198,6 +212,7 @@ export class JsonTokenizer {
           if (this.sink.startArray() === true && this.collectDepth < 0) {
             this.collectDepth = this.depth;
             this.intCount = 0;
+            this.intsDropped = 0;
           }
           return i + 1;
         }
@@ -296,7 +311,7 @@ export class JsonTokenizer {
     while (j < n) {
       const b = buf[j];
       if (b === QUOTE) {
-        this.emitString(buf.toString('utf8', i + 1, j), isKey);
+        this.emitString(decodeUtf8(buf, i + 1, j), isKey);
         return j + 1;
       }
       if (b === BACKSLASH) break;
@@ -444,6 +459,13 @@ export class JsonTokenizer {
   }
 
   private growInts(): void {
+    if (this.intLimit > 0 && this.intCount >= this.intLimit) {
+      const n = this.keepFirst + this.keepLast;
+      this.ints.copyWithin(this.keepFirst, this.intCount - this.keepLast, this.intCount);
+      this.intsDropped += this.intCount - n;
+      this.intCount = n;
+      return;
+    }
     const next = new Int32Array(this.ints.length * 2);
     next.set(this.ints);
     this.ints = next;

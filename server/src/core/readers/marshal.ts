@@ -1,7 +1,11 @@
+import { decodeUtf8 } from './utf8-decode';
+
 /**
  * The subset of CPython's `marshal` format that pstats files use (formats.md §7.2): dicts, tuples,
  * lists, sets, strings, ints, longs, floats, None/True/False and back-references. Code objects and
  * other types a stats dump never holds are rejected with the offset of their type byte.
+ *
+ * Strings that are not UTF-8 keep their bytes distinct (utf8-decode.ts).
  *
  * Decoding is iterative over the top-level dict's entries (see `readDictEntries`) so that a
  * truncated or corrupt file keeps every entry before the damage.
@@ -200,7 +204,7 @@ export class MarshalReader {
     const idx = this.reserve(flag);
     this.count(n, 1, 'a string', at);
     this.need(n, 'a string');
-    const v = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, n).toString(enc);
+    const v = enc === 'utf8' ? decodeUtf8(this.buf, this.pos, this.pos + n) : Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, n).toString(enc);
     this.pos += n;
     return this.fill(idx, v);
   }

@@ -26,8 +26,8 @@ export const varint = { end: 0 };
 /**
  * Decodes one Austin varint at buf[p]: first byte bit 7 = more, bit 6 = sign, bits 0-5 = low
  * value bits; each next byte adds 7 bits. Exact for magnitudes up to 2^53 (plain float arithmetic,
- * no 32-bit bitwise ops on the value). Returns NaN when the varint runs past `end`; otherwise the
- * position after it is in `varint.end`.
+ * no 32-bit bitwise ops on the value); an absurdly long varint comes out as Infinity, never NaN.
+ * Returns NaN when the varint runs past `end`; otherwise the position after it is in `varint.end`.
  */
 export function readVarint(buf: Uint8Array, p: number, end: number): number {
   if (p >= end) return NaN;
@@ -38,7 +38,9 @@ export function readVarint(buf: Uint8Array, p: number, end: number): number {
   while (b & 0x80) {
     if (p >= end) return NaN;
     b = buf[p++];
-    n += (b & 0x7f) * scale;
+    // past ~150 bytes the scale is Infinity: 0 * Infinity would be NaN, which means "cut short"
+    const d = b & 0x7f;
+    if (d) n += d * scale;
     scale *= 128;
   }
   varint.end = p;

@@ -1,6 +1,8 @@
 import { metric, type MetricDef, Profile } from '../model';
 import { classifyFrame, MOJO_EVENTS, PidTables, readVarint, sameBytes, skipVarint, ThreadSlot, varint } from './mojo-primitives';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { decodeUtf8 } from './utf8-decode';
+import { compactStack, KEEP_LEAF, KEEP_ROOT, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 export { MOJO_EVENTS, readVarint } from './mojo-primitives';
 
@@ -35,7 +37,14 @@ const MAX_EVENT_BYTES = 16 << 20;
 /** Bytes of a new chunk joined to a cut event to finish it (events are far shorter). */
 const JOIN_BYTES = 16 << 10;
 
-const utf8 = new TextDecoder('utf-8');
+/**
+ * A cut event this long is a string still waiting for its NUL (or a corrupt varint): it is only
+ * decoded again when a chunk with a NUL arrives, so that tiny chunks do not rescan and copy it
+ * each time (quadratic).
+ */
+const LONG_EVENT = 64 << 10;
+/** Events made of varints only: never LONG_EVENT bytes long in a sound file. */
+const VARINT_EVENTS = new Set([FRAME, FRAME_REF, METRIC_TIME, METRIC_MEMORY, STRING_REF, TASK_STACK, TASK_WAITER]);
 
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -53,6 +62,10 @@ type Layout = 'wall' | 'cpu' | 'time' | 'memory' | 'full';
  * a corrupt event id stops reading with a fatal issue at its byte offset. Metrics follow the
  * `mode` metadata exactly as the text reader's (full mode: wall, cpu = time unless IDLE, alloc,
  * dealloc, samples). STACK_REPEAT reuses the previous finalised stack of the same thread.
+ * `end()` is non-destructive: the last sample, counted there, is taken back if more bytes arrive
+ * (they may still belong to it), and issues about a cut tail go with it. Values that cannot be
+ * true are refused, stacks deeper than 10,000 frames cut, names longer than 4,096 characters cut
+ * (values.ts).
  */
 export class MojoReader implements ProfileReader {
   readonly format = 'mojo';
@@ -68,6 +81,8 @@ export class MojoReader implements ProfileReader {
   private readonly log = new IssueLog();
   /** Undecoded bytes of a cut event; they start at file offset `consumed`. */
   private carry: Uint8Array | null = null;
+  /** Room the carry grows into while a long event waits (see LONG_EVENT). */
+  private carryStore: Uint8Array | null = null;
 
   // The open sample (from its STACK to the next STACK or EOF)
   private slot: ThreadSlot | null = null;
@@ -97,9 +112,17 @@ export class MojoReader implements ProfileReader {
   private gcFrame = -1;
   private invalidFrame = -1;
   private unknownFrame = -1;
+  /** Frames of the open sample left out because it was deeper than twice the depth limit. */
+  private cutFrames = 0;
+  private readonly checks: ReadChecks;
+  /** What `end()` says about an event cut short, unless the sample it is in says it. */
+  private cutEvent: string | undefined = undefined;
+  /** The sample `end()` counted, and how to undo that if the file grows. */
+  private tentative: { slot: ThreadSlot; node: number; values: Float64Array; prevLastDepth: number } | null = null;
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
+    this.checks = new ReadChecks(profile, this.log);
   }
 
   get issues(): readonly ReadIssue[] {
@@ -108,11 +131,22 @@ export class MojoReader implements ProfileReader {
 
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
+    this.undoEnd();
     let buf = chunk;
     let p = 0;
     const carry = this.carry;
+    if (carry && this.version > 0 && carry.length >= LONG_EVENT && chunk.indexOf(0) < 0) {
+      if (VARINT_EVENTS.has(carry[0])) {
+        this.fatal(`an event of ${carry.length} bytes at byte ${this.consumed} that holds only numbers (a corrupt varint?)`, this.consumed);
+        return;
+      }
+      this.growCarry(chunk);
+      if (this.carry!.length > MAX_EVENT_BYTES) this.fatal(`an event longer than ${MAX_EVENT_BYTES} bytes (a string without its end?)`, this.consumed);
+      return;
+    }
     if (carry) {
       this.carry = null;
+      this.carryStore = null;
       if (this.version > 0 && chunk.length > JOIN_BYTES) {
         // Finish the cut event with the head of the chunk rather than copying the whole chunk.
         const joined = join(carry, chunk.subarray(0, JOIN_BYTES));
@@ -147,29 +181,66 @@ export class MojoReader implements ProfileReader {
     this.carry = buf.slice(p);
   }
 
+  /** Appends to the carry in amortised constant time per byte. */
+  private growCarry(chunk: Uint8Array): void {
+    const len = this.carry!.length;
+    const need = len + chunk.length;
+    if (!this.carryStore || this.carryStore.length < need) {
+      const store = new Uint8Array(Math.max(need, len * 2));
+      store.set(this.carry!);
+      this.carryStore = store;
+    }
+    this.carryStore.set(chunk, len);
+    this.carry = this.carryStore.subarray(0, need);
+  }
+
   end(): void {
     if (this.failed) return;
+    this.undoEnd();
     const tail = this.carry?.length ?? 0;
     if (this.version === 0) {
-      this.log.add({
+      this.log.addProvisional({
         message: tail > 0 ? `the file ends inside the MOJO header (${tail} bytes)` : 'the file is empty (no MOJO header)',
         offset: 0,
         fatal: false,
       });
       return;
     }
-    if (tail > 0) {
-      const ev = this.carry![0];
-      const name = MOJO_EVENTS[ev] ?? `#${ev}`;
-      this.log.add({
-        message: `the file ends inside a ${name} event at byte ${this.consumed} (${tail} bytes of it)`,
-        offset: this.consumed,
-        fatal: false,
-      });
+    // A cut event inside a sample that lacks its metrics is one problem: one issue says both.
+    this.cutEvent = tail > 0 ? `the file ends inside a ${MOJO_EVENTS[this.carry![0]] ?? `#${this.carry![0]}`} event at byte ${this.consumed} (${tail} bytes of it)` : undefined;
+    const slot = this.slot;
+    const prevLastDepth = slot?.lastDepth ?? 0;
+    const added = this.finishSample(true);
+    if (this.cutEvent) this.log.addProvisional({ message: this.cutEvent, offset: this.consumed, fatal: false });
+    this.cutEvent = undefined;
+    if (slot && this.slot === null) this.tentative = { slot, node: added, values: Float64Array.from(this.values), prevLastDepth };
+    // A profile without samples still gets metrics, so that it can be aggregated (to zero). Only
+    // provisionally when no mode says which: the first sample decides them (no tree exists yet).
+    if (!this.layout) this.profile.setMetrics(this.metricDefs(this.modeLayout() ?? 'time'));
+  }
+
+  /** Takes back what `end()` counted and reported: the file grew, so its tail was not the end. */
+  private undoEnd(): void {
+    this.log.clearProvisional();
+    const t = this.tentative;
+    if (!t) return;
+    this.tentative = null;
+    if (t.node >= 0) {
+      this.checks.remove(t.node, t.values);
+      this.samples--;
     }
-    this.finishSample(true);
-    // a profile without samples still gets its metrics, so that it can be aggregated (to zero)
-    if (!this.layout) this.decideLayout();
+    // finishSample swapped the sample's stack (cut to the depth limit if it was deeper) into the
+    // slot's repeat base: swap it back
+    const slot = t.slot;
+    const stack = slot.last;
+    const depth = slot.lastDepth;
+    slot.last = this.stack;
+    slot.lastDepth = t.prevLastDepth;
+    this.stack = stack;
+    this.depth = depth;
+    this.cutFrames = 0;
+    this.slot = slot;
+    this.tables = slot.tables;
   }
 
   /** Reads `MOJ` + version. Returns the position after it, 0 when more bytes are needed, -1 on failure. */
@@ -194,6 +265,7 @@ export class MojoReader implements ProfileReader {
   private fatal(message: string, offset: number): void {
     this.failed = true;
     this.carry = null;
+    this.carryStore = null;
     this.log.add({ message, offset, fatal: true });
   }
 
@@ -303,7 +375,7 @@ export class MojoReader implements ProfileReader {
           q = varint.end;
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
-          this.tables.strings.set(key, utf8.decode(buf.subarray(q, z)));
+          this.tables.strings.set(key, this.checks.name(decodeUtf8(buf, q, z), 0, base + at));
           q = z + 1;
           break;
         }
@@ -312,7 +384,7 @@ export class MojoReader implements ProfileReader {
           if (z1 < 0) return at;
           const z2 = buf.indexOf(0, z1 + 1);
           if (z2 < 0) return at;
-          this.metadata(utf8.decode(buf.subarray(q, z1)), utf8.decode(buf.subarray(z1 + 1, z2)));
+          this.metadata(this.checks.name(decodeUtf8(buf, q, z1), 0, base + at), this.checks.name(decodeUtf8(buf, z1 + 1, z2), 0, base + at));
           q = z2 + 1;
           break;
         }
@@ -320,7 +392,7 @@ export class MojoReader implements ProfileReader {
           const z = buf.indexOf(0, q);
           if (z < 0) return at;
           if (!this.inTask) {
-            const id = this.profile.frame('kernel', utf8.decode(buf.subarray(q, z)), 0, { kind: 'synthetic' });
+            const id = this.profile.frame('kernel', this.checks.name(decodeUtf8(buf, q, z), 0, base + at), 0, { kind: 'synthetic' });
             this.markNative(id, 1);
             this.pushFrame(id);
           }
@@ -375,6 +447,12 @@ export class MojoReader implements ProfileReader {
       // they replace the base's native top.
       if (this.nativeFrame[id]) while (this.depth > 0 && this.nativeFrame[this.stack[this.depth - 1]]) this.depth--;
     }
+    if (this.depth >= 2 * MAX_STACK_DEPTH) {
+      // a runaway stack: keep its outer frames and the newest, count the rest (values.ts)
+      const n = compactStack(this.stack, this.depth, KEEP_ROOT, KEEP_LEAF);
+      this.cutFrames += this.depth - n;
+      this.depth = n;
+    }
     if (this.depth >= this.stack.length) {
       const s = new Int32Array(this.stack.length * 2);
       s.set(this.stack);
@@ -406,7 +484,7 @@ export class MojoReader implements ProfileReader {
     let slot = this.slots.get(h) ?? null;
     while (slot && !(slot.pid === pid && slot.iid === iid && sameBytes(slot.tidBytes, buf, a, z))) slot = slot.next;
     if (!slot) {
-      slot = new ThreadSlot(pid, iid, buf.slice(a, z), utf8.decode(buf.subarray(a, z)), this.tablesOf(pid));
+      slot = new ThreadSlot(pid, iid, buf.slice(a, z), this.checks.name(decodeUtf8(buf, a, z), 0, offset), this.tablesOf(pid));
       slot.next = this.slots.get(h) ?? null;
       this.slots.set(h, slot);
     }
@@ -420,6 +498,7 @@ export class MojoReader implements ProfileReader {
     this.gc = false;
     this.repeatPending = false;
     this.inTask = false;
+    this.cutFrames = 0;
   }
 
   /** The string and frame tables of a process. */
@@ -441,23 +520,41 @@ export class MojoReader implements ProfileReader {
     return layout === 'memory' ? this.hasMem : layout === 'full' ? this.hasTime && this.hasMem : this.hasTime;
   }
 
-  /** Adds the open sample to the profile when it has the metrics its mode needs. */
-  private finishSample(atEnd: boolean): void {
+  /**
+   * Adds the open sample to the profile when it has the metrics its mode needs; returns its node
+   * (-1 when it was not added). At the end of the bytes, an incomplete sample stays open.
+   */
+  private finishSample(atEnd: boolean): number {
     const slot = this.slot;
-    if (!slot) return;
+    if (!slot) return -1;
     this.slot = null;
-    if (!this.sampleComplete()) {
+    // Without a mode, a sample with only its time so far may be a full-mode one whose memory has
+    // not been written yet: at the end of the bytes it is not known to be complete.
+    const unsure = atEnd && !this.layout && this.mode === undefined && !this.hasMem;
+    if (unsure || !this.sampleComplete()) {
       const layout = this.layout;
-      this.log.add({
-        message: atEnd
-          ? `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`
-          : `the sample at byte ${this.sampleOffset} has no ${layout === 'memory' ? 'memory' : 'time'} metric; it was skipped`,
-        offset: this.sampleOffset,
-        fatal: false,
-      });
-      // A file that is still being written may complete it: keep it open.
-      if (atEnd) this.slot = slot;
-      return;
+      if (atEnd) {
+        const cut = this.cutEvent;
+        this.cutEvent = undefined;
+        this.log.addProvisional({
+          message: cut
+            ? `${cut}, in the sample that starts at byte ${this.sampleOffset}; the sample is left out`
+            : `the file ends inside the sample that starts at byte ${this.sampleOffset} (its metrics are missing); it is left out`,
+          offset: cut ? this.consumed : this.sampleOffset,
+          fatal: false,
+        });
+        // A file that is still being written may complete it: keep it open.
+        this.slot = slot;
+      } else {
+        const offset = this.sampleOffset;
+        const what = layout === 'memory' ? 'memory' : 'time';
+        this.log.addCounted(`no-metric`, { offset, fatal: false }, (n) =>
+          n === 1
+            ? `the sample at byte ${offset} has no ${what} metric; it was skipped`
+            : `the sample at byte ${offset} has no ${what} metric; ${n} such samples were skipped`,
+        );
+      }
+      return -1;
     }
     const layout = this.layout;
     const v = this.values;
@@ -467,6 +564,7 @@ export class MojoReader implements ProfileReader {
       case 'full':
         v[0] = t;
         v[1] = this.idle ? 0 : t;
+        // memory is a delta: a negative one is memory released
         v[2] = m > 0 ? m : 0;
         v[3] = m < 0 ? -m : 0;
         v[4] = 1;
@@ -486,49 +584,59 @@ export class MojoReader implements ProfileReader {
         v[1] = 1;
     }
     const d = this.depth;
-    let n = d;
+    // a refused sample creates no node (nor thread) of its own; its stack is still the repeat base
+    const ok = this.checks.accepts(v, 0, this.sampleOffset);
+    let n = this.cutFrames > 0 || d > MAX_STACK_DEPTH ? this.checks.cutStack(this.stack, d, 0, this.sampleOffset, this.cutFrames > 0 ? KEEP_ROOT : d, this.cutFrames) : d;
+    const base = n;
     if (this.gc) {
       // like the text format's trailing `:GC:`; kept out of the STACK_REPEAT base
       if (this.gcFrame < 0) this.gcFrame = this.profile.frame('', 'GC', 0, { kind: 'synthetic' });
-      if (this.stack.length <= d) {
-        const s = new Int32Array(d * 2 + 2);
+      if (this.stack.length <= n) {
+        const s = new Int32Array(n * 2 + 2);
         s.set(this.stack);
         this.stack = s;
       }
       this.stack[n++] = this.gcFrame;
     }
-    if (slot.thread < 0) slot.thread = this.profile.thread(String(slot.pid), slot.tid, slot.iid >= 0 ? String(slot.iid) : '');
-    const node = this.profile.path(slot.thread, this.stack, n);
-    this.profile.add(node, v);
-    this.samples++;
+    let node = -1;
+    if (ok) {
+      if (slot.thread < 0) slot.thread = this.profile.thread(String(slot.pid), slot.tid, slot.iid >= 0 ? String(slot.iid) : '');
+      node = this.profile.path(slot.thread, this.stack, n);
+      this.checks.add(node, v, 0, this.sampleOffset);
+      this.samples++;
+    }
     // The finalised stack becomes the thread's repeat base: swap buffers instead of copying.
     const last = slot.last;
     slot.last = this.stack;
-    slot.lastDepth = d;
+    slot.lastDepth = base;
     this.stack = last;
     this.depth = 0;
+    return node;
+  }
+
+  /** The layout the `mode` metadata names, if any. */
+  private modeLayout(): Layout | undefined {
+    const mode = this.mode;
+    return mode === 'wall' || mode === 'cpu' || mode === 'memory' || mode === 'full' ? mode : undefined;
+  }
+
+  private metricDefs(layout: Layout): MetricDef[] {
+    switch (layout) {
+      case 'full':
+        return [metric('wall'), metric('cpu'), metric('alloc'), metric('dealloc'), metric('samples')];
+      case 'memory':
+        return [metric('alloc'), metric('dealloc'), metric('samples')];
+      default:
+        return [metric(layout), metric('samples')];
+    }
   }
 
   /** Metrics from the `mode` metadata, or from the first sample's metric events when it is absent. */
   private decideLayout(): void {
-    const mode = this.mode;
-    let layout: Layout;
-    if (mode === 'wall' || mode === 'cpu' || mode === 'memory' || mode === 'full') layout = mode;
-    else if (this.hasTime && this.hasMem) layout = 'full';
-    else if (this.hasMem) layout = 'memory';
-    else layout = 'time';
+    let layout = this.modeLayout();
+    if (!layout) layout = this.hasTime && this.hasMem ? 'full' : this.hasMem ? 'memory' : 'time';
     this.layout = layout;
-    let defs: MetricDef[];
-    switch (layout) {
-      case 'full':
-        defs = [metric('wall'), metric('cpu'), metric('alloc'), metric('dealloc'), metric('samples')];
-        break;
-      case 'memory':
-        defs = [metric('alloc'), metric('dealloc'), metric('samples')];
-        break;
-      default:
-        defs = [metric(layout), metric('samples')];
-    }
+    const defs = this.metricDefs(layout);
     this.profile.setMetrics(defs);
     this.values = new Float64Array(defs.length);
   }
@@ -546,7 +654,11 @@ export class MojoReader implements ProfileReader {
     // Austin predefines these two and never writes them (UNKNOWN_SCOPE is the pointer value 1)
     if (key === 1) return '<unknown>';
     if (key === 0) return '';
-    this.log.add({ message: `a frame refers to string ${key}, which was never defined`, offset, fatal: false });
+    this.log.addCounted('undefined-string', { offset, fatal: false }, (n) =>
+      n === 1
+        ? `byte ${offset}: a frame refers to string ${key}, which was never defined`
+        : `byte ${offset}: a frame refers to string ${key}, which was never defined; ${n} such references`,
+    );
     return '<unknown>';
   }
 
@@ -582,7 +694,11 @@ export class MojoReader implements ProfileReader {
   }
 
   private undefinedFrame(key: number, offset: number): number {
-    this.log.add({ message: `a stack refers to frame ${key}, which was never defined`, offset, fatal: false });
+    this.log.addCounted('undefined-frame', { offset, fatal: false }, (n) =>
+      n === 1
+        ? `byte ${offset}: a stack refers to frame ${key}, which was never defined`
+        : `byte ${offset}: a stack refers to frame ${key}, which was never defined; ${n} such references`,
+    );
     if (this.unknownFrame < 0) this.unknownFrame = this.profile.frame('', '<unknown>', 0, { kind: 'synthetic' });
     return this.unknownFrame;
   }

@@ -1,7 +1,9 @@
 import type { MetricDef } from '../model';
 import { Profile } from '../model';
-import { LineSplitter } from './line-splitter';
+import { LineSplitter, type LongLine } from './line-splitter';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { decodeUtf8 } from './utf8-decode';
+import { KEEP_LEAF, KEEP_ROOT, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 /**
  * `perf script` text: one block per sample, separated by blank lines. A header line
@@ -20,7 +22,10 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
  *   one: key `cpu` in nanoseconds for cpu-clock/task-clock, else key `period` (count, labelled
  *   with the event). A header without a period counts 1 sample and 0 period.
  * - Blank-line terminated blocks are final, so a growing file can be continued. A last block with
- *   no blank line after it is read at `end()` with an issue (its stack may be cut).
+ *   no blank line after it is left out at `end()` with an issue (its stack may be cut), like a
+ *   half-written line in the other text formats; the file may still grow and complete it. Only
+ *   without call chains (one line per sample) is the last sample whole at its newline.
+ * - Periods that cannot be true are refused, stacks deeper than 10,000 frames are cut (values.ts).
  */
 
 const HEADER =
@@ -38,6 +43,7 @@ interface FrameLine {
   readonly ids: Map<string, number>;
 }
 
+/** A frame line of the open block; `src` is its source line as raw bytes (latin1), decoded when first used. */
 interface RawFrame {
   line: FrameLine;
   src: string | undefined;
@@ -104,15 +110,23 @@ export class PerfScriptReader implements ProfileReader {
   private event = '';
   private values = new Float64Array(1);
   private ids = new Int32Array(128);
-  /** Frame line text -> parsed line: stacks repeat, so each distinct line is parsed once. */
+  /** Frame line bytes (as latin1) -> parsed line: stacks repeat, so each distinct line is parsed once. */
   private readonly frameLines = new Map<string, FrameLine | null>();
   private otherEvent = false;
+  /** Samples follow each other without blank lines (perf script without call chains). */
+  private lineMode = false;
+  /** Frames of the open block left out because it was deeper than twice the depth limit. */
+  private cutFrames = 0;
+  private readonly checks: ReadChecks;
   consumed = 0;
   failed = false;
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
-    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line));
+    this.checks = new ReadChecks(profile, this.log);
+    this.lines = new LineSplitter((buf, s, e, offset, line) => this.line(buf, s, e, offset, line), {
+      onLongLine: (l) => this.longLine(l),
+    });
   }
 
   get issues(): readonly ReadIssue[] {
@@ -124,53 +138,56 @@ export class PerfScriptReader implements ProfileReader {
     this.lines.push(chunk);
   }
 
+  /**
+   * Reports an unfinished tail. Non-destructive: the open block stays open, so that bytes pushed
+   * later complete it; a one-line sample (no call chains) counts now and is taken back then.
+   */
   end(): void {
     this.dropTail();
     const h = this.header;
     if (h) {
-      // Read the unterminated block as it is, but keep it open: if the file grows, `push` takes
-      // this back and the block is read whole once its blank line arrives.
-      const node = this.commit(h, this.frames);
-      if (h.inline) {
+      if (h.inline || (this.lineMode && this.frames.length === 0)) {
         // without call chains a sample is one line, and that line is whole
-        this.tail = { issue: null, node, values: Float64Array.from(this.values) };
+        const node = this.commit(h, this.frames);
+        this.tail = { node, values: Float64Array.from(this.values) };
         return;
       }
-      const issue: ReadIssue = {
-        message: `the file ends inside the sample starting at line ${h.line} (no blank line after it); its stack may be cut`,
+      this.log.addProvisional({
+        message: `the file ends inside the sample starting at line ${h.line} (no blank line after it); it was left out`,
         offset: h.offset,
         line: h.line,
         fatal: false,
-      };
-      this.log.add(issue);
-      this.tail = { issue, node, values: Float64Array.from(this.values) };
+      });
       return;
     }
     const rest = this.lines.rest;
     if (!rest) return;
-    const issue: ReadIssue = {
+    this.log.addProvisional({
       message: `line ${rest.line} is incomplete (no newline at the end of the file); it was ignored`,
       offset: rest.offset,
       line: rest.line,
       fatal: false,
-    };
-    this.log.add(issue);
-    this.tail = { issue, node: -1, values: new Float64Array(0) };
+    });
   }
 
-  /** What `end()` read of a possibly unfinished tail, undone when more bytes arrive. */
-  private tail: { issue: ReadIssue | null; node: number; values: Float64Array } | null = null;
+  /** A sample `end()` counted that more bytes may still extend, taken back when they come. */
+  private tail: { node: number; values: Float64Array } | null = null;
 
   private dropTail(): void {
+    this.log.clearProvisional();
     const t = this.tail;
     if (!t) return;
     this.tail = null;
-    const i = t.issue ? this.log.issues.indexOf(t.issue) : -1;
-    if (i >= 0) this.log.issues.splice(i, 1);
-    if (t.node >= 0) {
-      for (let k = 0; k < t.values.length; k++) t.values[k] = -t.values[k];
-      this.profile.add(t.node, t.values);
-    }
+    if (t.node >= 0) this.checks.remove(t.node, t.values);
+  }
+
+  /** A line longer than the splitter holds (a symbol of megabytes): read from its two ends. */
+  private longLine(l: LongLine): void {
+    this.checks.refuseRecord('long-line', l.line, l.offset, `the line is longer than 4 MiB`, 'its middle was left out', 'such lines lost their middle');
+    const joined = Buffer.concat([l.head, l.tail]);
+    this.line(joined, 0, joined.length, l.offset, l.line);
+    // line() measured the joined bytes: outside a block, what was consumed ends after the real line
+    if (!this.header) this.consumed = this.lines.offset;
   }
 
   private line(buf: Buffer, s: number, e: number, offset: number, lineNo: number): void {
@@ -189,47 +206,51 @@ export class PerfScriptReader implements ProfileReader {
       this.consumed = next;
       return;
     }
-    const text = buf.toString('utf8', s, e);
     if (this.header) {
-      if (text.charCodeAt(0) === 9 /* \t */) {
-        const f = this.frameLine(text);
+      // Frame and source lines repeat: they are keyed by their bytes (latin1: one character per
+      // byte, the cheapest decoding) and decoded as UTF-8 only the first time they are seen.
+      const first = buf[s];
+      if (first === 9 /* \t */) {
+        const f = this.frameLine(buf.toString('latin1', s, e), buf, s, e);
         if (f) {
-          this.frames.push(f);
-          this.srclineOpen = true;
+          this.pushFrame(f);
           return;
         }
-      } else if (text.charCodeAt(0) === 32) {
+      } else if (first === 32) {
         if (this.srclineOpen && this.frames.length > 0) {
-          this.frames[this.frames.length - 1].src = text.trim();
+          this.frames[this.frames.length - 1].src = buf.toString('latin1', s, e).trim();
           this.srclineOpen = false;
           return;
         }
-        const f = this.frameLine(text);
+        const f = this.frameLine(buf.toString('latin1', s, e), buf, s, e);
         if (f) {
-          this.frames.push(f);
-          this.srclineOpen = true;
+          this.pushFrame(f);
           return;
         }
       }
       // no blank line between samples: perf script without call chains prints one line each
+      this.lineMode = true;
       this.finishBlock();
       this.consumed = offset;
     }
-    if (text.charCodeAt(0) === 35 /* # */) {
+    if (buf[s] === 35 /* # */) {
       this.consumed = next;
       return;
     }
-    const h = parsePerfHeader(text);
+    const h = parsePerfHeader(decodeUtf8(buf, s, e));
     if (!h) {
       this.badLine(lineNo, offset);
       this.consumed = next;
       return;
     }
-    this.header = { comm: h.comm, pid: h.pid, tid: h.tid, period: h.period, event: h.event, inline: false, line: lineNo, offset };
+    const c = this.checks;
+    this.header = { comm: c.name(h.comm, lineNo, offset), pid: c.name(h.pid, lineNo, offset), tid: c.name(h.tid, lineNo, offset), period: h.period, event: h.event, inline: false, line: lineNo, offset };
     this.frames = [];
+    this.cutFrames = 0;
     this.srclineOpen = false;
     if (h.ip) {
-      const f = this.frameLine(`\t${h.ip}`);
+      const ip = Buffer.from(`\t${h.ip}`);
+      const f = this.frameLine(ip.toString('latin1'), ip, 0, ip.length);
       if (f) {
         this.frames.push(f);
         this.header.inline = true;
@@ -238,11 +259,24 @@ export class PerfScriptReader implements ProfileReader {
     }
   }
 
+  private pushFrame(f: RawFrame): void {
+    const frames = this.frames;
+    if (frames.length >= 2 * MAX_STACK_DEPTH) {
+      // leaf first: keep the innermost frames read first and the newest (outermost so far)
+      const drop = frames.length - KEEP_LEAF - KEEP_ROOT;
+      frames.splice(KEEP_LEAF, drop);
+      this.cutFrames += drop;
+    }
+    frames.push(f);
+    this.srclineOpen = true;
+  }
+
   private finishBlock(): void {
     const h = this.header!;
     this.commit(h, this.frames);
     this.header = null;
     this.frames = [];
+    this.cutFrames = 0;
     this.srclineOpen = false;
   }
 
@@ -275,20 +309,25 @@ export class PerfScriptReader implements ProfileReader {
     return v;
   }
 
+  /** Adds a sample (its values are left in `values`); returns its node, -1 when its values were refused. */
   private commit(h: Header, frames: RawFrame[]): number {
     if (!this.metricsSet) this.setMetrics(h);
+    // a refused sample creates no node (nor thread, nor frame) of its own
+    if (!this.checks.accepts(this.sampleValues(h), h.line, h.offset)) return -1;
     const p = this.profile;
     const t = p.thread(h.pid, h.tid, '', `${h.comm} ${h.tid}`);
-    const n = frames.length;
-    if (this.ids.length < n) this.ids = new Int32Array(n * 2);
+    let n = frames.length;
+    if (this.ids.length < n + 1) this.ids = new Int32Array(n * 2 + 1);
     // leaf first in the file, root first in the model
-    for (let i = 0; i < n; i++) this.ids[n - 1 - i] = this.frameId(frames, i);
+    for (let i = 0; i < n; i++) this.ids[n - 1 - i] = this.frameId(frames, i, h);
+    // after a compaction, frames[KEEP_LEAF..] are the outer side: the first ids
+    const outer = this.cutFrames > 0 ? n - KEEP_LEAF : n;
+    n = this.checks.cutStack(this.ids, n, h.line, h.offset, outer, this.cutFrames);
     const node = n === 0 ? p.root(t) : p.path(t, this.ids, n);
-    p.add(node, this.sampleValues(h));
-    return node;
+    return this.checks.add(node, this.values, h.line, h.offset) ? node : -1;
   }
 
-  private frameId(frames: RawFrame[], i: number): number {
+  private frameId(frames: RawFrame[], i: number, h: Header): number {
     const f = frames[i];
     const fl = f.line;
     let key = f.src ?? '';
@@ -305,22 +344,25 @@ export class PerfScriptReader implements ProfileReader {
     }
     let id = fl.ids.get(key);
     if (id !== undefined) return id;
-    const src = f.src ? SRCLINE.exec(f.src.replace(/\s+\(inlined\)$/, '')) : null;
+    // `src` holds the line's bytes as latin1: decoded here, once per distinct line
+    const src = f.src ? SRCLINE.exec(decodeUtf8(Buffer.from(f.src, 'latin1')).replace(/\s+\(inlined\)$/, '')) : null;
+    const c = this.checks;
+    const sym = c.name(fl.sym, h.line, h.offset);
     if (src && src[1] !== '' && src[1] !== '??' && Number(src[2]) > 0) {
-      id = this.profile.frame(src[1], fl.sym, Number(src[2]));
+      id = this.profile.frame(c.name(src[1], h.line, h.offset), sym, Number(src[2]));
     } else {
-      id = this.profile.frame(dso ?? '', fl.sym, 0, { kind: 'synthetic' });
+      id = this.profile.frame(c.name(dso ?? '', h.line, h.offset), sym, 0, { kind: 'synthetic' });
     }
     fl.ids.set(key, id);
     return id;
   }
 
   /** The parsed frame line, or undefined when the text is not one. */
-  private frameLine(text: string): RawFrame | undefined {
-    let fl = this.frameLines.get(text);
+  private frameLine(raw: string, buf: Buffer, s: number, e: number): RawFrame | undefined {
+    let fl = this.frameLines.get(raw);
     if (fl === undefined) {
-      fl = parseFrameText(text) ?? null;
-      this.frameLines.set(text, fl);
+      fl = parseFrameText(decodeUtf8(buf, s, e)) ?? null;
+      this.frameLines.set(raw, fl);
     }
     return fl ? { line: fl, src: undefined } : undefined;
   }

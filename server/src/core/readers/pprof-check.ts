@@ -119,6 +119,37 @@ export function checkStructure(b: Uint8Array): { end: number; problem?: Structur
 }
 
 /**
+ * The top-level fields numbered `field` of b[0, end) (a range checkStructure found whole), in
+ * order: where each starts (its tag) and where its payload lies (length-delimited fields).
+ */
+export function topLevelFields(b: Uint8Array, end: number, field: number): { at: number; start: number; end: number }[] {
+  const out: { at: number; start: number; end: number }[] = [];
+  let pos = 0;
+  while (pos < end) {
+    const at = pos;
+    const tag = varint(b, pos, end);
+    if (!tag) break;
+    const wire = tag[0] % 8;
+    let start = tag[1];
+    let fieldEnd: number;
+    if (wire === 2) {
+      const len = varint(b, tag[1], end);
+      if (!len) break;
+      start = len[1];
+      fieldEnd = len[1] + len[0];
+    } else if (wire === 0) {
+      const v = varint(b, tag[1], end);
+      if (!v) break;
+      fieldEnd = v[1];
+    } else break;
+    if (fieldEnd > end) break;
+    if (Math.floor(tag[0] / 8) === field) out.push({ at, start, end: fieldEnd });
+    pos = fieldEnd;
+  }
+  return out;
+}
+
+/**
  * True when the bytes start like a serialized Profile: field 1 (sample_type, length-delimited)
  * holding a small ValueType, then only known Profile fields with the right wire types up to the
  * end of the head (the last one may be cut off by the head's end).

@@ -3,7 +3,9 @@ import { Profile as PprofMessage, type Location, type Function as PprofFunction 
 import type { MetricDef, Profile, Unit } from '../model';
 import { BufferedReader } from './buffered';
 import { scriptPath } from './cpuprofile';
-import { checkStructure } from './pprof-check';
+import { checkStructure, topLevelFields } from './pprof-check';
+import { decodeUtf8 } from './utf8-decode';
+import { MAX_STACK_DEPTH, ReadChecks } from './values';
 
 export { detectPprof, looksLikePprofMessage } from './pprof-check';
 
@@ -21,7 +23,11 @@ export { detectPprof, looksLikePprofMessage } from './pprof-check';
  *   negative int64s arrive as uint64 and are turned back;
  * - pprof-nodejs 'pack' mode stores `column << 32 | line` in `Line.line`;
  * - threads come from austin2pprof's `Thread ID`/`Process ID`/`Interpreter ID` labels (or a
- *   `thread id` label); without them all samples belong to one thread.
+ *   `thread id` label); without them all samples belong to one thread;
+ * - values that cannot be true are refused (values.ts): negative ones too, so a profile
+ *   subtracted from another (`-diff_base`) is not shown as shares, which it is not; stacks deeper
+ *   than 10,000 frames are cut, names longer than 4,096 characters cut; strings that are not
+ *   UTF-8 keep their bytes distinct (utf8-decode.ts).
  */
 
 type Numeric = number | bigint;
@@ -113,6 +119,7 @@ export class PprofReader extends BufferedReader {
   }
 
   protected decode(bytes: Buffer): void {
+    this.dataEnd = bytes.length;
     let data: Uint8Array = bytes;
     let where = '';
     if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
@@ -153,12 +160,20 @@ export class PprofReader extends BufferedReader {
       return;
     }
     this.consumed = where ? (this.failed ? 0 : bytes.length) : end;
-    this.build(msg);
+    // The decoder turns bytes that are not UTF-8 into U+FFFD: the string table is decoded here
+    // from its bytes instead, so that distinct names stay distinct.
+    const strings = topLevelFields(data, end, 6).map((f) => decodeUtf8(data, f.start, f.end));
+    const samples = topLevelFields(data, end, 2).map((f) => f.at);
+    this.build(msg, strings.length === msg.stringTable.strings.length ? strings : msg.stringTable.strings, samples, where !== '');
   }
 
-  private build(msg: PprofMessage): void {
+  /** Sample values that cannot be true: refused with an issue naming the sample's byte offset. */
+  private checks = new ReadChecks(this.profile, this.log);
+
+  private build(msg: PprofMessage, strings: string[], sampleOffsets: number[], gunzipped: boolean): void {
     const p = this.profile;
-    const strings = msg.stringTable.strings;
+    this.checks = new ReadChecks(p, this.log, gunzipped ? 'of the gunzipped data' : undefined);
+    const c = this.checks;
     if (strings.length === 0 || msg.sampleType.length === 0) {
       if (msg.sample.length > 0 || !this.failed) {
         this.issue(
@@ -174,12 +189,17 @@ export class PprofReader extends BufferedReader {
     let badStrings = 0;
     const strOrUndefined = (v: Numeric): string | undefined => {
       const i = int64(v);
-      if (i >= 0 && i < strings.length) return strings[i];
+      if (i >= 0 && i < strings.length) return c.name(strings[i], 0, 0);
       badStrings++;
       return undefined;
     };
     const str = (v: Numeric): string => strOrUndefined(v) ?? '';
 
+    if (msg.sampleType.some((vt) => strOrUndefined(vt.type) === undefined || strOrUndefined(vt.unit) === undefined)) {
+      // what the samples measure is unknown: counting them under a made-up metric would invent it
+      if (!this.failed) this.issue(`the sample types name strings past the string table (${strings.length} strings; the file is cut short or corrupt): what the samples measure is unknown`, this.dataEnd, true);
+      return;
+    }
     const defs = msg.sampleType.map((vt) => sampleTypeMetric(str(vt.type), str(vt.unit)));
     const seen = new Map<string, number>();
     const metrics = defs.map((d) => {
@@ -253,17 +273,21 @@ export class PprofReader extends BufferedReader {
     let stack = new Int32Array(256);
     let brokenStacks = 0;
     let badValues = 0;
-    for (const s of msg.sample) {
+    for (let si = 0; si < msg.sample.length; si++) {
+      const s = msg.sample[si];
+      const at = sampleOffsets[si] ?? 0;
       if (s.value.length !== nm) {
         badValues++;
         continue;
       }
       for (let k = 0; k < nm; k++) values[k] = int64(s.value[k]);
+      // a refused sample creates no node (nor thread) of its own
+      if (!c.accepts(values, 0, at)) continue;
       const t = threadOf(s.label);
       const ids = s.locationId;
       if (ids.length === 0) {
         // austin2pprof keeps frameless samples: they count at the thread's root
-        p.add(p.root(t), values);
+        c.add(p.root(t), values, 0, at);
         continue;
       }
       let depth = 0;
@@ -285,16 +309,31 @@ export class PprofReader extends BufferedReader {
         brokenStacks++;
         continue;
       }
-      p.add(p.path(t, stack, depth), values);
+      if (depth > MAX_STACK_DEPTH) {
+        if (stack.length === depth) {
+          const bigger = new Int32Array(depth + 1);
+          bigger.set(stack);
+          stack = bigger;
+        }
+        depth = c.cutStack(stack, depth, 0, at);
+      }
+      c.add(p.path(t, stack, depth), values, 0, at);
     }
-    if (brokenStacks) {
-      this.issue(`${brokenStacks} samples refer to missing or broken locations; they were skipped`, 0, false);
+    // A whole pprof never refers to what it does not hold: such references mean a file cut short
+    // (locations, functions and strings come after the samples) or corrupt, and the samples read
+    // are then only part of the profile. Fatal, so that partial numbers are not taken as whole.
+    const failed = this.failed;
+    if (brokenStacks && !failed) {
+      this.issue(`${brokenStacks} samples refer to missing or broken locations (the file is cut short or corrupt); they were skipped`, this.dataEnd, true);
     }
     if (badValues) {
       this.issue(`${badValues} samples do not have one value per sample type (${nm}); they were skipped`, 0, false);
     }
-    if (badStrings) this.issue(`${badStrings} string indexes point past the string table (${strings.length} strings)`, 0, false);
+    if (badStrings && !failed) this.issue(`${badStrings} string indexes point past the string table (${strings.length} strings; the file is cut short or corrupt)`, this.dataEnd, true);
   }
+
+  /** Bytes of the file being decoded: where a file cut short ends. */
+  private dataEnd = 0;
 
   private locationFrames(
     loc: Location,

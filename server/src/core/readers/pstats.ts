@@ -1,7 +1,9 @@
+import { Aggregation } from '../aggregate';
 import type { MetricDef, Profile } from '../model';
 import { BufferedReader } from './buffered';
 import { MarshalDict, MarshalError, MarshalReader, type MarshalValue } from './marshal';
 import { META } from './meta-keys';
+import { MAX_VALUE, ReadChecks } from './values';
 
 /**
  * Python cProfile / pstats dumps (formats.md §7): a marshal dict
@@ -22,6 +24,16 @@ import { META } from './meta-keys';
  *   `flamelens.lineOwn` = 'none' say that there is nothing per line (meta-keys.ts).
  *
  * Built-ins (`('~', 0, "<built-in method ...>")`) and `<...>` files are synthetic frames.
+ *
+ * An entry whose numbers cannot be true is refused with one counted issue naming its byte offset
+ * (values.ts): a time or count that is negative, not finite or past 2^53; own time above the
+ * total (tt > ct); a caller's own above its total, or its total above the function's; callers
+ * that account for more own time or calls than the function has; and a function whose total is
+ * above the time of the whole profile (Σ tt), which would show as more than 100 %. Comparisons of
+ * times allow for float rounding (1e-9 relative). The outermost function's total does pass Σ tt
+ * by a hair in real dumps (`exec`: 7.7439282 s against 7.7439273 s in the committed one: time
+ * cProfile counts in no function's own); up to `TOTAL_SLACK` over, the totals aggregation sees
+ * are capped at Σ tt (`pstatsTable` keeps the recorded ones), beyond it the entry is refused.
  */
 
 /** One caller edge of a function, from the pstats callers dict. */
@@ -103,6 +115,8 @@ interface RawKey {
 }
 
 interface RawEntry {
+  /** Byte offset of the entry in the file. */
+  offset: number;
   key: RawKey;
   cc: number;
   nc: number;
@@ -120,7 +134,7 @@ function asKey(v: MarshalValue): RawKey | undefined {
 
 const isNum = (v: MarshalValue): v is number => typeof v === 'number';
 
-function asEntry(k: MarshalValue, v: MarshalValue): RawEntry | string {
+function asEntry(k: MarshalValue, v: MarshalValue, offset: number): RawEntry | string {
   const key = asKey(k);
   if (!key) return 'a key that is not (file, line, function)';
   if (!Array.isArray(v) || v.length !== 5 || !v.slice(0, 4).every(isNum) || !(v[4] instanceof MarshalDict)) {
@@ -141,7 +155,36 @@ function asEntry(k: MarshalValue, v: MarshalValue): RawEntry | string {
       return `a caller entry of ${key.name} is not (nc, cc, tt, ct)`;
     }
   }
-  return { key, cc, nc, tt, ct, callers };
+  return { offset, key, cc, nc, tt, ct, callers };
+}
+
+/** How far (relative) a function's total may pass Σ tt before it is judged impossible. */
+const TOTAL_SLACK = 1e-3;
+
+/** a <= b, allowing for float rounding in the sums cProfile makes. */
+const atMost = (a: number, b: number) => a <= b + 1e-9 * Math.abs(b) + 1e-12;
+const valid = (x: number) => x >= 0 && x <= MAX_VALUE;
+
+/** Why an entry's numbers cannot be true, or undefined when they can. */
+export function impossibleEntry(e: Pick<RawEntry, 'cc' | 'nc' | 'tt' | 'ct' | 'callers'>): string | undefined {
+  if (![e.cc, e.nc, e.tt, e.ct].every(valid)) return 'a negative, infinite or too large count or time';
+  if (!atMost(e.tt, e.ct)) return `its own time (${e.tt} s) above its total (${e.ct} s)`;
+  let tt = 0;
+  let nc = 0;
+  for (const c of e.callers) {
+    // NaN times: the old `profile` module records counts only
+    const times = Number.isNaN(c.tt) && Number.isNaN(c.ct) ? [] : [c.tt, c.ct];
+    if (![c.nc, c.cc, ...times].every(valid)) return 'a caller with a negative, infinite or too large count or time';
+    if (times.length > 0) {
+      if (!atMost(c.tt, c.ct)) return `a caller's own time (${c.tt} s) above its total (${c.ct} s)`;
+      if (!atMost(c.ct, e.ct)) return `a caller's total (${c.ct} s) above the function's (${e.ct} s)`;
+      tt += c.tt;
+    }
+    nc += c.nc;
+  }
+  if (!atMost(tt, e.tt)) return `callers accounting for more own time (${tt} s) than the function has (${e.tt} s)`;
+  if (nc > e.nc) return `callers accounting for more calls (${nc}) than the function has (${e.nc})`;
+  return undefined;
 }
 
 function keyText(k: RawKey): string {
@@ -161,7 +204,7 @@ export class PstatsReader extends BufferedReader {
     const reader = new MarshalReader(bytes);
     try {
       reader.readDictEntries((k, v, offset) => {
-        const e = asEntry(k, v);
+        const e = asEntry(k, v, offset);
         if (typeof e === 'string') throw new MarshalError(`not a pstats dump: ${e}`, offset);
         entries.push(e);
         this.consumed = reader.pos;
@@ -178,8 +221,49 @@ export class PstatsReader extends BufferedReader {
     this.build(entries);
   }
 
-  private build(entries: RawEntry[]): void {
+  /** The entries whose numbers can be true; the others are reported once per kind of problem. */
+  private plausible(entries: RawEntry[], checks: ReadChecks): RawEntry[] {
+    const kept: RawEntry[] = [];
+    const seen = new Set<string>();
+    for (const e of entries) {
+      // a dict holds each key once; a damaged file may repeat one, which would count it twice
+      const k = keyText(e.key);
+      if (seen.has(k)) {
+        checks.refuseRecord('duplicate', 0, e.offset, `the stats of ${e.key.name} appear a second time`, 'the repeat was skipped', 'such repeats were skipped');
+        continue;
+      }
+      seen.add(k);
+      const why = impossibleEntry(e);
+      // one counted issue per kind of problem (the reason without its numbers)
+      if (why) checks.refuseRecord(`entry:${why.replace(/\([^)]*\)/g, '')}`, 0, e.offset, `the stats of ${e.key.name} hold ${why}, which cannot be`, 'the entry was skipped', 'such entries were skipped');
+      else kept.push(e);
+    }
+    return kept;
+  }
+
+  /**
+   * No function's total can pass the time of the whole profile. Largest totals first: dropping
+   * one lowers the sum, so each is judged against the sum of what remains.
+   */
+  private aboveAll(kept: RawEntry[], checks: ReadChecks): Set<RawEntry> {
+    let sum = 0;
+    for (const e of kept) sum += e.tt;
+    const byTotal = [...kept].sort((a, b) => b.ct - a.ct);
+    const refused = new Set<RawEntry>();
+    for (const e of byTotal) {
+      if (e.ct <= sum * (1 + TOTAL_SLACK) + 1e-12) break;
+      refused.add(e);
+      sum -= e.tt;
+      checks.refuseRecord('above-all', 0, e.offset, `the total of ${e.key.name} (${e.ct} s) is above the time of the whole profile (${sum + e.tt} s), which cannot be`, 'the entry was skipped', 'such entries were skipped');
+    }
+    return refused;
+  }
+
+  private build(all: RawEntry[]): void {
     const p = this.profile;
+    const checks = new ReadChecks(p, this.log);
+    const entries = this.plausible(all, checks);
+    const at = (e: RawEntry) => e.offset;
     p.setMetrics([TIME, CALLS]);
     p.setMeta(META.lineTotals, 'none');
     p.setMeta(META.lineOwn, 'none');
@@ -205,8 +289,10 @@ export class PstatsReader extends BufferedReader {
       let f = frames.get(t);
       if (f !== undefined) return f;
       const builtin = k.file === '~';
-      const file = builtin ? '' : k.file;
-      const name = (lines.get(`${k.file}\u0000${k.name}`)?.size ?? 0) > 1 ? `${k.name} (line ${k.line})` : k.name;
+      const file = checks.name(builtin ? '' : k.file, 0, 0);
+      // the name is cut before the line is added: cut names must stay apart too
+      const base = checks.name(k.name, 0, 0);
+      const name = (lines.get(`${k.file}\u0000${k.name}`)?.size ?? 0) > 1 ? `${base} (line ${k.line})` : base;
       const synthetic = builtin || file === '' || (file.startsWith('<') && file.endsWith('>'));
       f = p.frame(file, name, builtin ? 0 : k.line, {
         defLine: !builtin && k.line > 0 ? k.line : undefined,
@@ -216,38 +302,53 @@ export class PstatsReader extends BufferedReader {
       return f;
     };
 
-    const values = new Float64Array(2);
     const pair = new Int32Array(2);
-    const functions = new Map<number, PstatsFunction>();
-    let totalTime = 0;
-    let totalCalls = 0;
-    let primitive = 0;
+    // The tree first: an entry whose values cannot all be added (sums past 2^53) is taken back
+    // whole, so that its function-level totals never stand without its own values.
+    const added = new Map<RawEntry, { node: number; values: Float64Array }[]>();
     for (const e of entries) {
       const f = frameOf(e.key);
       let restTime = e.tt;
       let restCalls = e.nc;
-      const callers: PstatsCaller[] = [];
+      const adds: { node: number; values: Float64Array }[] = [];
+      const put = (node: number, tt: number, nc: number): boolean => {
+        const values = Float64Array.of(tt, nc);
+        if (!checks.add(node, values, 0, at(e))) return false;
+        adds.push({ node, values });
+        return true;
+      };
+      let ok = true;
       for (const c of e.callers) {
-        const g = frameOf(c.key);
-        pair[0] = g;
+        pair[0] = frameOf(c.key);
         pair[1] = f;
         const tt = Number.isNaN(c.tt) ? 0 : c.tt;
-        values[0] = tt;
-        values[1] = c.nc;
-        p.add(p.path(thread, pair, 2), values);
+        ok = put(p.path(thread, pair, 2), tt, c.nc);
+        if (!ok) break;
         restTime -= tt;
         restCalls -= c.nc;
-        callers.push({ funcId: p.frameFunc[g], ...c.key, calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct });
       }
       // Calls from outside the profile (the top-level entry) and float rounding of the sum:
       // what the callers do not account for stays on f alone.
       const eps = 1e-12 * Math.max(1, Math.abs(e.tt));
-      if (restTime > eps || restCalls > 0) {
+      if (ok && (restTime > eps || restCalls > 0)) {
         pair[0] = f;
-        values[0] = restTime > eps ? restTime : 0;
-        values[1] = restCalls > 0 ? restCalls : 0;
-        p.add(p.path(thread, pair, 1), values);
+        ok = put(p.path(thread, pair, 1), restTime > eps ? restTime : 0, restCalls > 0 ? restCalls : 0);
       }
+      if (ok) added.set(e, adds);
+      else for (const a of adds) checks.remove(a.node, a.values);
+    }
+    for (const e of this.aboveAll([...added.keys()], checks)) {
+      for (const a of added.get(e)!) checks.remove(a.node, a.values);
+      added.delete(e);
+    }
+
+    const functions = new Map<number, PstatsFunction>();
+    let totalTime = 0;
+    let totalCalls = 0;
+    let primitive = 0;
+    for (const e of added.keys()) {
+      const f = frameOf(e.key);
+      const callers: PstatsCaller[] = e.callers.map((c) => ({ funcId: p.frameFunc[frameOf(c.key)], ...c.key, calls: c.nc, primitiveCalls: c.cc, own: c.tt, total: c.ct }));
       callers.sort((a, b) => (b.total || 0) - (a.total || 0) || (b.own || 0) - (a.own || 0));
       const funcId = p.frameFunc[f];
       functions.set(funcId, {
@@ -269,9 +370,14 @@ export class PstatsReader extends BufferedReader {
     p.setMeta('total_calls', String(totalCalls));
     p.setMeta('prim_calls', String(primitive));
     tables.set(p, { functions, totalTime, totalCalls, primitiveCalls: primitive });
-    // Hand the exact cumulative values to aggregation, so every consumer gets pstats' own numbers.
+    // Hand the exact cumulative values to aggregation, so every consumer gets pstats' own numbers
+    // (capped at Σ tt: see TOTAL_SLACK).
+    // The cap is the total aggregation will compute (the tree's own times summed in its order),
+    // so that the top function's share is exactly 100 %, not 100.00000000000004.
+    const shown = new Aggregation(p, {}, 'time').total;
+    const cap = (t: number) => (t > shown ? shown : t);
     const totals = new Map([
-      ['time', new Map([...functions].map(([id, fn]) => [id, fn.total]))],
+      ['time', new Map([...functions].map(([id, fn]) => [id, cap(fn.total)]))],
       ['calls', new Map([...functions].map(([id, fn]) => [id, fn.calls]))],
     ]);
     const callerLevel = new Map(
@@ -281,7 +387,7 @@ export class PstatsReader extends BufferedReader {
           funcId: c.funcId,
           lineId: p.frameLine[frameOf({ file: c.file, line: c.line, name: c.name })],
           values: new Map([
-            ['time', Number.isNaN(c.total) ? 0 : c.total],
+            ['time', Number.isNaN(c.total) ? 0 : cap(c.total)],
             ['calls', c.calls],
           ]),
         })),

@@ -3,6 +3,7 @@ import { JsonTokenizer, type JsonSink } from './json-stream';
 import { type Kind, metricsFor, newProfileState, profileKind, type ProfileState, threadOfName, unitScale } from './speedscope-profile';
 import { FloatQueue, IntQueue } from './typed-queues';
 import { IssueLog, type ProfileReader, type ReadIssue } from './types';
+import { KEEP_LEAF, KEEP_ROOT, MAX_STACK_DEPTH, ReadChecks } from './values';
 
 /**
  * speedscope JSON (`jlfwong/speedscope: src/lib/file-format-spec.ts`), read as a stream: bytes go
@@ -27,6 +28,10 @@ import { IssueLog, type ProfileReader, type ReadIssue } from './types';
  *   fixed before its first sample.
  * - `shared.frames` normally precede `profiles`; when they do not, sample index arrays are kept
  *   (Int32Array) until the frames are known.
+ * - A speedscope file is one JSON document, whole only at its end: one cut short is a fatal
+ *   problem (what came before it stays: every sample counted has its weight). Reading can still
+ *   go on if the file grows. Weights that cannot be true are refused, stacks deeper than 10,000
+ *   frames cut, names longer than 4,096 characters cut (values.ts).
  */
 
 const enum R {
@@ -50,7 +55,10 @@ const BAD_STACK = Int32Array.of(-2);
 export class SpeedscopeReader implements ProfileReader, JsonSink {
   readonly format = 'speedscope';
   private readonly log = new IssueLog();
-  private readonly tok = new JsonTokenizer(this);
+  private readonly tok = new JsonTokenizer(this, 2 * MAX_STACK_DEPTH, KEEP_ROOT, KEEP_LEAF);
+  private readonly checks: ReadChecks;
+  /** end() found the document cut short: fatal unless more bytes come. */
+  private cut = false;
   private roles = new Uint8Array(32);
   private depth = 0;
   private curKey = '';
@@ -72,11 +80,11 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   // metrics
   private metricsSet = false;
   private weightOnly = false;
-  private tailIssue: ReadIssue | null = null;
   private readonly once = new Set<string>();
 
   constructor(readonly profile: Profile = new Profile()) {
     profile.format = this.format;
+    this.checks = new ReadChecks(profile, this.log);
   }
 
   get issues(): readonly ReadIssue[] {
@@ -88,16 +96,13 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   }
 
   get failed(): boolean {
-    return this.tok.failed;
+    return this.tok.failed || this.cut;
   }
 
   push(chunk: Uint8Array): void {
-    if (this.tailIssue) {
-      // end() found the JSON cut short, but the file grew: the tokenizer simply continues
-      const i = this.log.issues.indexOf(this.tailIssue);
-      if (i >= 0) this.log.issues.splice(i, 1);
-      this.tailIssue = null;
-    }
+    // end() found the JSON cut short, but the file grew: the tokenizer simply continues
+    this.log.clearProvisional();
+    this.cut = false;
     if (this.tok.failed) return;
     this.tok.push(chunk);
     if (this.tok.failed) {
@@ -108,6 +113,8 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
 
   end(): void {
     if (this.tok.failed) return;
+    this.log.clearProvisional();
+    this.cut = false;
     const err = this.tok.end();
     if (this.tok.failed) {
       this.log.add({ message: err!.message, offset: err!.offset, fatal: true });
@@ -117,8 +124,8 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
       const ps = this.ps;
       const lost = ps && ps.ready ? ps.nodes.size : 0;
       const extra = lost > 0 ? `; the last ${lost} samples of profile "${ps!.name ?? ps!.index}" have no weight yet and were not counted` : '';
-      this.tailIssue = { message: `${err.message}; what came before it was read${extra}`, offset: err.offset, fatal: false };
-      this.log.add(this.tailIssue);
+      this.cut = true;
+      this.log.addProvisional({ message: `${err.message}; what came before it was read${extra}`, offset: err.offset, fatal: true });
       return;
     }
     if (this.waiting.length > 0) {
@@ -262,11 +269,12 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   // ---- frames ----
 
   private addFrame(): void {
-    const file = this.fFile ?? '';
+    const at = this.tok.offset;
+    const file = this.checks.name(this.fFile ?? '', 0, at);
     const synthetic = file === '' || (file.startsWith('<') && file.endsWith('>'));
-    const line = this.fLine > 0 ? Math.floor(this.fLine) : 0;
-    const column = this.fCol > 0 ? Math.floor(this.fCol) : 0;
-    const name = this.fName ?? '(unnamed)';
+    const line = this.fLine > 0 && this.fLine < 4294967296 ? Math.floor(this.fLine) : 0;
+    const column = this.fCol > 0 && this.fCol < 4294967296 ? Math.floor(this.fCol) : 0;
+    const name = this.checks.name(this.fName ?? '(unnamed)', 0, at);
     this.frameIds.push(this.profile.frame(file, name, line, { column, kind: synthetic ? 'synthetic' : 'source' }));
   }
 
@@ -308,11 +316,10 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     ps.slot = this.weightOnly ? (kind === 'weight' ? 0 : -1) : kind === 'weight' ? -1 : p.metricIndex(kind);
     if (ps.slot < 0) {
       ps.skip = true;
-      this.log.add({
-        message: `profile ${this.label(ps)} measures ${kind === 'weight' ? 'unitless weights' : kind}, but the file's first profile set the metrics to ${p.metrics.map((m) => m.key).join(', ')}; it was skipped`,
-        offset: this.tok.offset,
-        fatal: false,
-      });
+      const what = `profile ${this.label(ps)} measures ${kind === 'weight' ? 'unitless weights' : kind}, but the file's first profile set the metrics to ${p.metrics.map((m) => m.key).join(', ')}`;
+      this.log.addCounted(`skipped:${kind}`, { offset: this.tok.offset, fatal: false }, (n) =>
+        n === 1 ? `${what}; it was skipped` : `${what}; ${n} such profiles were skipped`,
+      );
     } else {
       ps.countSlot = this.weightOnly ? -1 : p.metricIndex('samples');
       ps.scale = unitScale(ps.unit);
@@ -345,8 +352,10 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   }
 
   private threadOf(ps: ProfileState): number {
-    const t = threadOfName(ps.name ?? '', ps.index);
-    return this.profile.thread(t.pid, t.tid, t.iid, t.label);
+    const c = this.checks;
+    const at = this.tok.offset;
+    const t = threadOfName(c.name(ps.name ?? '', 0, at), ps.index);
+    return this.profile.thread(c.name(t.pid, 0, at), c.name(t.tid, 0, at), c.name(t.iid, 0, at), t.label);
   }
 
   private endProfile(ps: ProfileState): void {
@@ -366,25 +375,34 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     const samples = ps.nodes.size;
     const weights = ps.weights.size;
     if (samples > 0 || weights > 0) {
-      this.log.add({
-        message: `profile ${this.label(ps)}: ${samples > 0 ? `${samples} samples have no weight` : `${weights} weights have no sample`}; they were not counted`,
-        offset: this.tok.offset,
-        fatal: false,
-      });
+      const what = `profile ${this.label(ps)}: ${samples > 0 ? `${samples} samples have no weight` : `${weights} weights have no sample`}; they were not counted`;
+      this.log.addCounted(samples > 0 ? 'unweighted' : 'unsampled', { offset: this.tok.offset, fatal: false }, (n) =>
+        n === 1 ? what : `${what} (and the same in ${n - 1} more profiles)`,
+      );
     }
   }
 
   // ---- sampled ----
 
   private endStack(ps: ProfileState): void {
-    this.stack(ps, this.tok.ints, this.tok.intCount);
+    this.stack(ps, this.tok.ints, this.tok.intCount, this.tok.intsDropped);
   }
 
-  /** A sample's frame indices ints[0, n): resolved now, or kept until the profile can be. */
-  private stack(ps: ProfileState, ints: Int32Array, n: number): void {
+  /**
+   * A sample's frame indices ints[0, n): resolved now, or kept until the profile can be. `dropped`
+   * indices between ints[KEEP_ROOT - 1] and ints[KEEP_ROOT] were left out (a stack past twice the
+   * depth limit; see JsonTokenizer).
+   */
+  private stack(ps: ProfileState, ints: Int32Array, n: number, dropped = 0): void {
     if (this.tryResolve(ps)) {
-      this.sample(ps, ints, 0, n);
+      this.sample(ps, ints, 0, n, dropped);
       return;
+    }
+    if (dropped > 0) {
+      // rare (a runaway stack before shared.frames): queued already cut, without the cut frame
+      ints.copyWithin(KEEP_ROOT, n - KEEP_LEAF, n);
+      n = KEEP_ROOT + KEEP_LEAF;
+      this.note('deepqueued', `profile ${this.label(ps)}: a stack of ${n + dropped} frames, read before shared.frames, was cut to its ${KEEP_ROOT} outermost and ${KEEP_LEAF} innermost frames`, this.tok.offset);
     }
     ps.raw ??= new IntQueue();
     ps.rawLens ??= new IntQueue();
@@ -393,12 +411,12 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
   }
 
   /** One sample's stack, frame indices a[off, off+n) root first: its node waits for its weight. */
-  private sample(ps: ProfileState, a: Int32Array, off: number, n: number): void {
+  private sample(ps: ProfileState, a: Int32Array, off: number, n: number, dropped = 0): void {
     if (ps.skip) return;
     let node: number;
     if (n === 0) node = this.profile.root(ps.thread);
     else {
-      if (this.ids.length < n) this.ids = new Int32Array(n * 2);
+      if (this.ids.length < n + 1) this.ids = new Int32Array(n * 2 + 1);
       const ids = this.ids;
       const known = this.frameIds.n;
       node = 0;
@@ -412,7 +430,10 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
         }
         ids[i] = this.frameIds.a[f];
       }
-      if (node === 0) node = this.profile.path(ps.thread, ids, n);
+      if (node === 0) {
+        const depth = n > MAX_STACK_DEPTH || dropped > 0 ? this.checks.cutStack(ids, n, 0, this.tok.offset, dropped > 0 ? KEEP_ROOT : n, dropped) : n;
+        node = this.profile.path(ps.thread, ids, depth);
+      }
     }
     if (ps.weights.size > 0) this.add(ps, node, ps.weights.shift());
     else ps.nodes.push(node);
@@ -429,7 +450,7 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     const v = ps.values;
     v[ps.slot] = w * ps.scale;
     if (ps.countSlot >= 0) v[ps.countSlot] = 1;
-    this.profile.add(node, v);
+    this.checks.add(node, v, 0, this.tok.offset);
   }
 
   // ---- evented ----
@@ -462,7 +483,15 @@ export class SpeedscopeReader implements ProfileReader, JsonSink {
     }
     const depth = ps.open.size;
     if (depth > 0 && at > ps.lastAt) {
-      const node = this.profile.path(ps.thread, ps.openIds.a, depth);
+      let ids: Int32Array = ps.openIds.a;
+      let n = depth;
+      if (depth > MAX_STACK_DEPTH) {
+        if (this.ids.length < depth) this.ids = new Int32Array(depth * 2);
+        this.ids.set(ps.openIds.a.subarray(0, depth));
+        ids = this.ids;
+        n = this.checks.cutStack(ids, depth, 0, this.tok.offset);
+      }
+      const node = this.profile.path(ps.thread, ids, n);
       this.add(ps, node, at - ps.lastAt);
     }
     ps.lastAt = at;

@@ -1,8 +1,11 @@
+import { decodeUtf8 } from './utf8-decode';
+
 /**
  * Accumulates the bytes of one JSON string that crossed a chunk boundary or holds escapes, and
  * decodes it once complete, so a multi-byte UTF-8 sequence split between chunks decodes whole.
  * `\u` escapes arrive as UTF-16 code units and are re-encoded to UTF-8; surrogate pairs are
- * joined, and a lone surrogate becomes U+FFFD, as TextDecoder would do.
+ * joined, and a lone surrogate becomes U+FFFD, as TextDecoder would do. Raw bytes that are not
+ * UTF-8 become `\xNN` (utf8-decode.ts).
  */
 export class Utf8Builder {
   private acc = new Uint8Array(256);
@@ -44,7 +47,7 @@ export class Utf8Builder {
   /** The decoded string; the builder is then empty. */
   take(): string {
     if (this.high) this.loneHigh();
-    const s = Buffer.from(this.acc.buffer, 0, this.len).toString('utf8');
+    const s = decodeUtf8(this.acc, 0, this.len);
     this.len = 0;
     if (this.acc.length > 65536) this.acc = new Uint8Array(256); // do not keep one huge string's buffer
     return s;
