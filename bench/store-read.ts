@@ -28,6 +28,7 @@ async function serverRead(path: string): Promise<{ ms: number; samples: number }
     progress: async () => undefined,
     settleMs: () => 2000,
     pollMs: () => 500,
+    inside: () => true,
   });
   const t = performance.now();
   const e = store.add(path, await stat(path));
