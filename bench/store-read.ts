@@ -28,7 +28,6 @@ async function serverRead(path: string): Promise<{ ms: number; samples: number }
     progress: async () => undefined,
     settleMs: () => 2000,
     pollMs: () => 500,
-    inside: () => true,
   });
   const t = performance.now();
   const e = store.add(path, await stat(path));

@@ -9,7 +9,7 @@ import { loadProfile } from '../../server/src/core/load';
 import { ProfileView } from '../../server/src/core/view';
 import type { ProfileSummary } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
-import { labelOf, makeWorkspace, TestClient } from './harness';
+import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 const WALL = recorded('austin3-wall.austin');
@@ -64,7 +64,7 @@ describe('a symlink named like a profile', () => {
     expect(byName('inside.austin').samples).toBeGreaterThan(0);
     // what the editor shows is the workspace's own recording, never the one outside
     const pricing = await c.open('shop/pricing.py');
-    const hints = new Map((await c.inlayHints(pricing)).map((h) => [h.position.line, labelOf(h)]));
+    const hints = new Map((await c.inlayHints(pricing)).map((h) => [h.position.line, hintFigures(labelOf(h))]));
     expect(hints).toEqual(await expectedHints(WALL));
     expect(c.notifications('window/showMessage')).toHaveLength(3);
   });

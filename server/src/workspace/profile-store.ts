@@ -77,8 +77,11 @@ export interface StoreHost {
   settleMs(): number;
   /** How often a live file's size is checked besides the watcher's events. */
   pollMs(): number;
-  /** Whether a real path (symlinks resolved) lies in a workspace folder: nothing else is opened. */
-  inside(realPath: string): boolean;
+  /**
+   * Whether a real path (symlinks resolved) lies in a workspace folder: nothing else is opened.
+   * Absent for a store of files the user named explicitly (a baseline may lie anywhere).
+   */
+  inside?(realPath: string): boolean;
 }
 
 /** An error of the file system in words (the code stays, for searching). */
@@ -473,7 +476,7 @@ export class ProfileStore {
     if (!link.isSymbolicLink()) {
       const real = await realpath(e.path);
       // a folder on the way may be a symlink out (the watcher never enters one, but the path is old)
-      if (!this.host.inside(real)) throw new Outside(`${e.path} resolves to ${real}, outside the workspace folders: not read`);
+      if (this.host.inside && !this.host.inside(real)) throw new Outside(`${e.path} resolves to ${real}, outside the workspace folders: not read`);
       return real;
     }
     let real: string;
@@ -482,7 +485,7 @@ export class ProfileStore {
     } catch (err) {
       throw new Outside(`${e.path} is a symlink to nothing readable (${fsProblem(err)}): not read`);
     }
-    if (!this.host.inside(real)) throw new Outside(`${e.path} is a symlink to ${real}, outside the workspace folders: not followed, not read`);
+    if (this.host.inside && !this.host.inside(real)) throw new Outside(`${e.path} is a symlink to ${real}, outside the workspace folders: not followed, not read`);
     return real;
   }
 
