@@ -62,7 +62,7 @@ export class SpawnedServer {
 
   constructor(private readonly opts: SpawnOptions) {
     this.settings = opts.settings ?? {};
-    const argv = [...(opts.nodeArgs ?? []), opts.bin, '--stdio'];
+    const argv = [...(opts.nodeArgs ?? (process.env.FLAMELENS_SERVER_NODE_ARGS ? process.env.FLAMELENS_SERVER_NODE_ARGS.split(' ') : [])), opts.bin, '--stdio'];
     this.proc = opts.runAs
       ? spawn('setpriv', [...opts.runAs, process.execPath, ...argv], { cwd: opts.folders[0], stdio: ['pipe', 'pipe', 'pipe'] })
       : spawn(process.execPath, argv, { cwd: opts.folders[0], stdio: ['pipe', 'pipe', 'pipe'] });

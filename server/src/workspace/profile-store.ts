@@ -1,7 +1,7 @@
 /**
  * The profiles of the workspace: discovery events in, models out. Files are read with the
- * engine's one reading loop (core/byte-source.ts), which yields to the event loop between chunks,
- * so requests are answered while a big file loads. A file that grows is continued from where
+ * engine's one reading loop (core/byte-source.ts), paced (pacer.ts) so that requests are answered
+ * within a few milliseconds while a big file loads. A file that grows is continued from where
  * reading stopped (the reader keeps a half-written record until its end); a file truncated or
  * replaced is read again from the start; a file deleted or replaced while it is read stops being
  * read at once. Only regular files are ever opened (a FIFO named like a profile would block), and
@@ -17,6 +17,7 @@ import { describeIssues } from '../core/load';
 import { Profile } from '../core/model';
 import { detectFormat, formatSpec } from '../core/readers/index';
 import type { ProfileReader } from '../core/readers/types';
+import { Pacer } from './pacer';
 import type { ProgressReporter } from './progress';
 import type { LogLevel } from '../settings';
 
@@ -321,17 +322,22 @@ export class ProfileStore {
     const t0 = Date.now();
     let checked = t0;
     let gone = false;
+    const pacer = new Pacer();
+    let reported = -1;
     try {
-      await pump(reader, fileSource(fh, from, st.size, this.chunkSize), {
+      await pump(reader, pacer.source(fileSource(fh, from, st.size, this.chunkSize)), {
         stop: () => this.disposed || e.reader !== reader || gone || !this.entries.has(e.path),
         onChunk: async (bytes) => {
           e.offset = from + bytes;
-          progress?.report((bytes / (st.size - from)) * 100);
+          const percent = Math.floor((bytes / (st.size - from)) * 100);
+          // one report per percent: pieces are small when parsing is slow, and each report is a message
+          if (percent !== reported) progress?.report((reported = percent));
           this.host.changed(e, 'data');
           if (Date.now() - checked > IDENTITY_CHECK_MS) {
             checked = Date.now();
             gone = await this.isGone(e, st);
           }
+          await pacer.pushed();
         },
       });
     } catch (err) {
