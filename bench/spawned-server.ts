@@ -129,6 +129,13 @@ export class SpawnedServer {
         reject(new Error(`waited ${timeoutMs} ms for ${what}; stderr: ${this.stderr.slice(-500)}`));
       }, timeoutMs);
       this.listeners.push(l);
+      // a server that dies never sends it: say so at once
+      void this.exited.then((code) => {
+        if (!this.listeners.includes(l)) return;
+        clearTimeout(timer);
+        this.listeners.splice(this.listeners.indexOf(l), 1);
+        reject(new Error(`the server exited with code ${code} while waiting for ${what}; stderr: ${this.stderr.slice(-500)}`));
+      });
     });
   }
 
