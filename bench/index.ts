@@ -26,7 +26,7 @@ import { printDiffBench, runDiffBench, type DiffBenchResult } from './diff';
 import { runFlameGraphBench, printFlameBench, type FlameBenchResult } from './flamegraph';
 import { collapsed, cpuprofile, perfScript, pprof, pprofSamples, speedscope } from './format-inputs';
 import { austinText, mojo, type Input } from './inputs';
-import { runLspLatencyBench, type LspLatencyResult } from './lsp-latency';
+import { runLoadingLatency, runLspLatencyBench, type LoadingUnderLoad, type LspLatencyResult } from './lsp-latency';
 import { measureStoreRead, printStoreRead, type StoreReadResult } from './store-read';
 import { markdownLsp, markdownTable } from './report';
 
@@ -186,11 +186,39 @@ async function childMain(args: string[]): Promise<void> {
   else if (mode === '--store') out = await measureStoreRead(path);
   else if (mode === '--diff') out = { ...(await runDiffBench(path, extra, Number(args[3]))), maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 
+  else if (mode === '--lsp-loaded') out = await runLoadingLatency({ profilePath: path, sourceDir: extra, hogs: Number(args[3]), bin: args[4] });
   else if (mode === '--lsp') {
     const res = await runLspLatencyBench({ profilePath: path, sourceDir: extra });
     out = { ...res, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
   }
   process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+/**
+ * Hovers while a 1 GB profile loads with both cores busy elsewhere (two CPU hogs), on the
+ * repeated-stacks input and on the distinct-threads one (every stack new: the slowest to parse).
+ * FLAMELENS_BENCH_HOGS changes the number of hogs.
+ */
+function loadedLatency(repeated: Input): { label: string; r: LoadingUnderLoad }[] {
+  const hogs = Number(process.env.FLAMELENS_BENCH_HOGS ?? 2);
+  const inputs = [repeated.path, repeated.path.replace(/\.austin$/, '-distinct.austin')].filter((p) => existsSync(p));
+  const out: { label: string; r: LoadingUnderLoad }[] = [];
+  // the built server, spawned as an editor runs it; a private copy (a build meanwhile must not change it)
+  const bin = join(tmpdir(), `flamelens-bench-server-${process.pid}.js`);
+  copyFileSync(join(ROOT, 'dist', 'flamelens.js'), bin);
+  process.on('exit', () => rmSync(bin, { force: true }));
+  console.log(`\nHovers while a profile loads, ${hogs} CPU hogs running (${cpus().length} cores; the server spawned, the client in another process)`);
+  for (const path of inputs) {
+    const label = path.split('/').pop()!;
+    try {
+      const r = JSON.parse(child(['--lsp-loaded', path, join(FIXTURES, 'workloads'), String(hogs), bin], LSP_TIMEOUT_MS)) as LoadingUnderLoad;
+      out.push({ label, r });
+      console.log(`  ${label.padEnd(28)} ${r.hovers} hovers: p50 ${r.hover.p50.toFixed(2)} ms  p99 ${r.hover.p99.toFixed(2)} ms  max ${r.hover.max.toFixed(1)} ms (read in ${(r.loadMs / 1000).toFixed(1)} s); target p99 < 50 ms ${r.hover.p99 < 50 ? 'met' : 'NOT met'}`);
+    } catch (e) {
+      console.log(`  ${label}: failed (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -244,6 +272,7 @@ async function main(): Promise<void> {
 
   let lsp: (LspLatencyResult & { maxRssMiB: number }) | undefined;
   let lspProfile: Input | undefined;
+  let lspLoaded: { label: string; r: LoadingUnderLoad }[] | undefined;
   if (process.env.FLAMELENS_BENCH_LSP !== '0') {
     const profile = rows.filter((x) => x.label.includes('repeated stacks')).pop()!.input;
     lspProfile = profile;
@@ -257,6 +286,7 @@ async function main(): Promise<void> {
       const why = err.signal === 'SIGTERM' ? `no answer within ${LSP_TIMEOUT_MS / 1000} s` : err.message.split('\n')[0];
       console.log(`\nLanguage server latency: failed (${why})`);
     }
+    lspLoaded = loadedLatency(profile);
   } else {
     console.log('\nLanguage server latency: skipped (FLAMELENS_BENCH_LSP=0)');
   }
@@ -267,7 +297,7 @@ async function main(): Promise<void> {
 
   console.log(`\nload average at the end ${load()}; whole run ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (process.env.FLAMELENS_BENCH_JSON) {
-    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), storeRead, lsp, diff, flame };
+    const json = { machine, loadAverage: loadavg(), rows: rows.map(({ label, input, r }) => ({ label, input, ...r })), storeRead, lsp, lspLoaded, diff, flame };
 
     writeFileSync(process.env.FLAMELENS_BENCH_JSON, JSON.stringify(json, null, 2));
   }

@@ -4,6 +4,7 @@
  * streams): with a big profile loaded, p50/p99 of inlay hints, code lenses and hovers on a large
  * source file; and, while such a profile is loading, how long a hover waits for its answer.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -19,6 +20,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { createConnection } from 'vscode-languageserver/node';
 import { serve } from '../server/src/connection';
+import { SpawnedServer } from './spawned-server';
 import type { LineHeatParams, StatusParams } from '../server/src/protocol';
 
 export interface Percentiles {
@@ -243,4 +245,61 @@ async function findHotFile(dir: string): Promise<string> {
   };
   walk(dir);
   return found.find((f) => f.endsWith(`${'/'}pricing.py`)) ?? found[0];
+}
+
+export interface LoadingUnderLoad {
+  hogs: number;
+  hovers: number;
+  hover: Percentiles & { max: number };
+  loadMs: number;
+}
+
+/** Processes that keep a core busy each, until killed (the "both cores busy with other work" of issue 15). */
+export function cpuHogs(n: number): { stop(): void } {
+  const kids: ChildProcess[] = [];
+  for (let i = 0; i < n; i++) kids.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const stop = () => {
+    for (const k of kids) k.kill('SIGKILL');
+  };
+  process.once('exit', stop);
+  return { stop };
+}
+
+/**
+ * Hovers while a profile loads, with `hogs` busy processes running: the built server spawned as an
+ * editor runs it (so the client's own work is not on the server's event loop), a hover about every
+ * 5 ms on the hot source file, from the server's start to the end of the read.
+ */
+export async function runLoadingLatency(opts: { profilePath: string; sourceDir: string; hogs: number; bin: string }): Promise<LoadingUnderLoad> {
+  const { dir, profile } = prepareWorkspace(opts.profilePath, opts.sourceDir);
+  const bin = join(dir, '.flamelens-server.js');
+  copyFileSync(opts.bin, bin);
+  const hogs = cpuHogs(opts.hogs);
+  const s = new SpawnedServer({ bin, folders: [dir], keep: true, settings: { profiles: [basename(profile)], refreshInterval: 500 } });
+  try {
+    // the hogs take the cores first
+    await new Promise((r) => setTimeout(r, 500));
+    await s.initialize();
+    const status = () => [...s.received].reverse().find((r) => r.method === 'flamelens/status')?.params as StatusParams | undefined;
+    await s.waitFor((r) => r.method === 'window/workDoneProgress/create' || r.method === 'flamelens/status', 60_000, 'the read to start');
+    const started = performance.now();
+    const target = await findHotFile(dir);
+    const text = readFileSync(target, 'utf8');
+    const uri = pathToFileURL(target).href;
+    await s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+    const lines = text.split('\n').length;
+    const times: number[] = [];
+    const rnd = lcg(11);
+    while (!(status()?.loading === false && (status()?.samples ?? 0) > 0)) {
+      const line = Math.floor(rnd() * lines);
+      times.push(await time(() => s.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 4 } })));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const loadMs = performance.now() - started;
+    return { hogs: opts.hogs, hovers: times.length, hover: { ...percentiles(times), max: round(Math.max(0, ...times)) }, loadMs: Math.round(loadMs) };
+  } finally {
+    hogs.stop();
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -24,6 +24,9 @@ if (!vscodeOnly && existsSync('bench/index.ts')) {
   // playwright-core (the flame graph page bench) is loaded from node_modules at run time, not bundled
   jobs.push(build({ ...common, entryPoints: ['bench/index.ts'], outfile: 'dist/bench.js', external: ['playwright-core'] }));
 }
+if (!vscodeOnly && existsSync('bench/soak-main.ts')) {
+  jobs.push(build({ ...common, entryPoints: ['bench/soak-main.ts'], outfile: 'dist/soak.js' }));
+}
 if (existsSync('clients/vscode/src/extension.ts')) {
   jobs.push(build({ ...common, entryPoints: ['clients/vscode/src/extension.ts'], outfile: 'clients/vscode/dist/extension.js', external: ['vscode'], minify: true }));
   jobs.push(build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'clients/vscode/dist/server.js' }));

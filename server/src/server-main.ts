@@ -2,9 +2,11 @@
 // the client's log instead: one stray console.log would corrupt it.
 import { createConnection } from 'vscode-languageserver/node';
 import { serve } from './connection';
+import { serverTransport } from './transport';
 
 export function start(): void {
-  const connection = createConnection();
+  const t = serverTransport(process.argv.slice(2));
+  const connection = t ? createConnection(t.reader, t.writer) : createConnection();
   const log = (...a: unknown[]) => connection.console.log(a.map(String).join(' '));
   console.log = log;
   console.info = (...a: unknown[]) => connection.console.info(a.map(String).join(' '));

@@ -56,7 +56,7 @@ import type { LspClient } from './lsp-client';
 import type { AnnotatedDocument } from './session/annotated-document';
 import { ProfileSession } from './session/profile-session';
 import { parseSettings, type Settings } from './settings';
-import { type OpenDocument, uriToPath } from './workspace/documents';
+import { InvalidChangeError, type OpenDocument, uriToPath } from './workspace/documents';
 
 const section = (raw: unknown): Record<string, unknown> | undefined => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
@@ -263,6 +263,8 @@ export class FlamelensServer implements CommandHost {
     try {
       this.documents.change(uri, version, params.contentChanges);
     } catch (e) {
+      // refused before anything was applied: the text and its annotations are as they were
+      if (e instanceof InvalidChangeError) return this.client.log('error', `didChange refused for ${uri} (version ${version}): ${e.message}`);
       // Better no annotations than annotations on the wrong lines.
       this.client.log('error', `didChange failed for ${uri}: ${(e as Error).stack ?? e}`);
       const d = this.documents.get(uri);

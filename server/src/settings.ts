@@ -49,6 +49,8 @@ export interface Settings {
   readonly logLevel: LogLevel;
   /** Most workspace files indexed for path matching. */
   readonly maxWorkspaceFiles: number;
+  /** Globs of folders never searched or watched (dependencies, VCS data, caches). */
+  readonly exclude: readonly string[];
   /** What line heat measures: own cost (plus time in code outside the workspace), or the line total. */
   readonly heat: HeatMode;
   /** The denominator of every percent shown (the `flamelens.setPercentOf` command overrides it for the session). */
@@ -76,6 +78,14 @@ export function defaultProfileGlobs(): string[] {
   return knownExtensions().map((ext) => `**/*${ext}`);
 }
 
+/** Folders never entered by default: heavy, and never where a user's profiles are. */
+export function defaultExclude(): string[] {
+  return [
+    'node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.nox',
+    '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', 'dist-packages', '.idea',
+  ];
+}
+
 export function defaultSettings(): Settings {
   return {
     enabled: true,
@@ -88,6 +98,7 @@ export function defaultSettings(): Settings {
     metric: null,
     logLevel: 'info',
     maxWorkspaceFiles: 50000,
+    exclude: defaultExclude(),
     heat: 'own',
     percentOf: 'scope',
     diagnostics: { enabled: false, count: 10, threshold: 1, severity: 'information' },
@@ -196,6 +207,16 @@ export function parseSettings(raw: unknown, warn: (message: string) => void = ()
     if (typeof r.diffMinShare === 'number' && Number.isFinite(r.diffMinShare) && r.diffMinShare >= 0 && r.diffMinShare <= 100) {
       out.diffMinShare = r.diffMinShare;
     } else bad('diffMinShare', 'expected a percentage of the baseline total between 0 and 100');
+  }
+  if (r.exclude !== undefined) {
+    const list = typeof r.exclude === 'string' ? [r.exclude] : r.exclude;
+    if (!Array.isArray(list) || !list.every((g) => typeof g === 'string' && g.trim() !== '')) {
+      bad('exclude', 'expected a list of globs');
+    } else {
+      const broken = list.find((g) => !globToRegExp(g));
+      if (broken !== undefined) bad('exclude', `invalid glob ${JSON.stringify(broken)}`);
+      else out.exclude = list.map((g) => g.trim());
+    }
   }
   if (r.heat !== undefined) {
     if (r.heat === 'own' || r.heat === 'total') out.heat = r.heat;

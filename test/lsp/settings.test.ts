@@ -35,6 +35,7 @@ describe('parseSettings', () => {
         diffMinEffect: 10,
         diffMinShare: 0,
 
+        exclude: ['vendor', '**/generated'],
       },
     });
     expect(s).toEqual({
@@ -55,6 +56,7 @@ describe('parseSettings', () => {
       diffCompare: 'perSample',
       diffMinEffect: 10,
       diffMinShare: 0,
+      exclude: ['vendor', '**/generated'],
     });
     // `diagnostics: true` stands for { enabled: true }
     expect(parseSettings({ diagnostics: true }).diagnostics).toEqual({ ...defaultSettings().diagnostics, enabled: true });

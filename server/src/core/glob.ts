@@ -1,5 +1,5 @@
 /**
- * Minimal globs for the `flamelens.profiles` setting (chokidar 4+ no longer matches globs).
+ * Minimal globs for the `flamelens.profiles` and `flamelens.exclude` settings.
  * Supported: `*`, `?`, `**`, `{a,b}`, `[abc]`. Patterns are matched against paths relative to a
  * workspace folder with `/` separators; a pattern without `/` matches the file name anywhere.
  */
@@ -57,11 +57,22 @@ export function globToRegExp(glob: string): RegExp | undefined {
   }
 }
 
-/** A matcher for a list of globs; a path matches when any pattern does. */
+/** For a file-name suffix pattern (`*.ext`, alone or after a leading globstar, as every default is): the literal a match ends with. */
+function suffixOf(glob: string): string | undefined {
+  const m = /^(?:\*\*\/)?\*([^*?{}[\]/\\]+)$/.exec(glob.trim());
+  return m?.[1];
+}
+
+/**
+ * A matcher for a list of globs; a path matches when any pattern does. File-name suffix patterns
+ * are tested with `endsWith` (a walk of a big workspace tests every file name).
+ */
 export function globMatcher(globs: readonly string[]): (relativePath: string) => boolean {
-  const res = globs.map(globToRegExp).filter((r): r is RegExp => r !== undefined);
+  const suffixes = globs.map(suffixOf).filter((x): x is string => x !== undefined);
+  const res = globs.filter((g) => suffixOf(g) === undefined).map(globToRegExp).filter((r): r is RegExp => r !== undefined);
   return (p) => {
-    const rel = p.replace(/\\/g, '/');
+    const rel = p.includes('\\') ? p.replace(/\\/g, '/') : p;
+    for (const s of suffixes) if (rel.endsWith(s)) return true;
     return res.some((r) => r.test(rel));
   };
 }

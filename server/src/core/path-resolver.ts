@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as nodePath from 'node:path';
+import { FileIndex } from './file-index';
 import { bestSuffixMatches, segments } from './paths';
 
 /** One rewrite rule, in the shape of the VS Code debugger's `launch.json` `pathMappings`. */
@@ -42,6 +43,12 @@ export interface PathResolverOptions {
   mappings?: PathMapping[];
   /** File probe; defaults to fs.existsSync. */
   exists?: (absPath: string) => boolean;
+  /**
+   * The workspace's files for suffix matching, when the caller keeps them itself (the server's
+   * watcher fills one); after changing it, call `clearCache`. Default: a private index filled by
+   * `setWorkspaceFiles`, `addFile` and `removeFile`.
+   */
+  files?: FileIndex;
 }
 
 /** A resolution, and where the recorded file itself is when it exists outside the workspace (evidence decides). */
@@ -98,15 +105,14 @@ export class PathResolver {
   private folders: string[];
   private mappings: PathMapping[] = [];
   private readonly exists: (absPath: string) => boolean;
-  private readonly files = new Set<string>();
-  /** Lower-case file name -> workspace files with that name. */
-  private readonly byName = new Map<string, string[]>();
+  private readonly files: FileIndex;
   private readonly memo = new Map<string, Candidate | undefined>();
   private pendingNotes: string[] = [];
 
   constructor(opts: PathResolverOptions) {
     this.folders = opts.workspaceFolders.map(stripTrailing);
     this.exists = opts.exists ?? existsSync;
+    this.files = opts.files ?? new FileIndex();
     this.setMappings(opts.mappings ?? []);
   }
 
@@ -124,26 +130,16 @@ export class PathResolver {
   /** Absolute paths of the workspace's (source) files, for suffix matching. Replaces the previous set. */
   setWorkspaceFiles(files: Iterable<string>): void {
     this.files.clear();
-    this.byName.clear();
-    for (const f of files) this.index(f);
+    for (const f of files) this.files.add(f);
     this.clearCache();
   }
 
   addFile(p: string): void {
-    if (this.index(p)) this.clearCache();
+    if (this.files.add(p) === 'added') this.clearCache();
   }
 
   removeFile(p: string): void {
-    const f = nodePath.resolve(p);
-    if (!this.files.delete(f)) return;
-    const key = nodePath.basename(f).toLowerCase();
-    const list = this.byName.get(key);
-    if (list) {
-      const i = list.indexOf(f);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.byName.delete(key);
-    }
-    this.clearCache();
+    if (this.files.remove(p)) this.clearCache();
   }
 
   /** Forgets memoised answers (e.g. after files appeared outside the workspace). */
@@ -193,17 +189,6 @@ export class PathResolver {
       else out.set(r.local, [p]);
     }
     return out;
-  }
-
-  private index(p: string): boolean {
-    const f = nodePath.resolve(p);
-    if (this.files.has(f)) return false;
-    this.files.add(f);
-    const key = nodePath.basename(f).toLowerCase();
-    const list = this.byName.get(key);
-    if (list) list.push(f);
-    else this.byName.set(key, [f]);
-    return true;
   }
 
   private has(p: string): boolean {
@@ -281,7 +266,7 @@ export class PathResolver {
   private viaSuffix(recorded: string, profileDir?: string): Resolution | undefined {
     const recSegs = segments(recorded);
     if (recSegs.length === 0) return undefined;
-    const candidates = this.byName.get(recSegs[recSegs.length - 1].toLowerCase());
+    const candidates = this.files.named(recSegs[recSegs.length - 1].toLowerCase());
     if (!candidates) return undefined;
     // Windows file systems ignore case, so a Windows recording may spell names differently.
     const fold = isWindowsPath(recorded);

@@ -137,7 +137,10 @@ export class ProfileSession {
     this.settingsNow = next;
     this.baseline.settingsChanged(prev, next);
     if (JSON.stringify(prev.pathMappings) !== JSON.stringify(next.pathMappings)) this.workspace.setMappings(next.pathMappings);
-    const rewatch = JSON.stringify(prev.profiles) !== JSON.stringify(next.profiles) || prev.maxWorkspaceFiles !== next.maxWorkspaceFiles;
+    const rewatch =
+      JSON.stringify(prev.profiles) !== JSON.stringify(next.profiles) ||
+      prev.maxWorkspaceFiles !== next.maxWorkspaceFiles ||
+      JSON.stringify(prev.exclude) !== JSON.stringify(next.exclude);
     if (rewatch && this.started) this.workspace.start();
     this.scheduleRefresh(true);
   }

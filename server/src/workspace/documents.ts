@@ -31,6 +31,25 @@ export function uriToPath(uri: string): string | undefined {
   }
 }
 
+/** A didChange the server refuses as a whole; the document is left as it was. */
+export class InvalidChangeError extends Error {}
+
+const isPositionNumber = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+
+/** Why a content change cannot be applied exactly, or undefined. */
+function invalidChange(c: unknown): string | undefined {
+  if (typeof c !== 'object' || c === null || typeof (c as { text?: unknown }).text !== 'string') return 'has no text';
+  const range = (c as { range?: unknown }).range;
+  if (range === undefined) return undefined;
+  const r = range as { start?: { line?: unknown; character?: unknown }; end?: { line?: unknown; character?: unknown } } | null;
+  for (const p of [r?.start, r?.end]) {
+    if (!p || !isPositionNumber(p.line) || !isPositionNumber(p.character)) {
+      return `has a range position that is not a pair of non-negative integers (${JSON.stringify(p ?? null)})`;
+    }
+  }
+  return undefined;
+}
+
 export class Documents {
   private readonly docs = new Map<string, OpenDocument>();
 
@@ -61,10 +80,19 @@ export class Documents {
     this.docs.delete(uri);
   }
 
-  /** Applies LSP changes in order, moving tracked lines with each. */
+  /**
+   * Applies LSP changes in order, moving tracked lines with each. A batch holding a change the
+   * text library cannot apply exactly (a position that is not a non-negative integer: it reads
+   * `line: 3.7` as no line at all and duplicates the text) is refused whole before anything is
+   * applied, so the text and the tracker never disagree.
+   */
   change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): OpenDocument | undefined {
     const doc = this.docs.get(uri);
     if (!doc) return undefined;
+    changes.forEach((c, i) => {
+      const why = invalidChange(c);
+      if (why) throw new InvalidChangeError(`change ${i + 1} of ${changes.length} ${why}: not applied (the document keeps its text of version ${doc.text.version})`);
+    });
     for (const c of changes) {
       if ('range' in c && c.range) {
         doc.tracker.applyChange(c.range, c.text);

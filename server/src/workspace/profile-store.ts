@@ -1,20 +1,23 @@
 /**
  * The profiles of the workspace: discovery events in, models out. Files are read with the
- * engine's one reading loop (core/byte-source.ts), which yields to the event loop between chunks,
- * so requests are answered while a big file loads. A file that grows is continued from where
+ * engine's one reading loop (core/byte-source.ts), paced (pacer.ts) so that requests are answered
+ * within a few milliseconds while a big file loads. A file that grows is continued from where
  * reading stopped (the reader keeps a half-written record until its end); a file truncated or
  * replaced is read again from the start; a file deleted or replaced while it is read stops being
- * read at once. Only regular files are ever opened (a FIFO named like a profile would block).
+ * read at once. Only regular files are ever opened (a FIFO named like a profile would block), and
+ * only inside the workspace: a symlink named like a profile is followed only to a file in a
+ * workspace folder (`evil.austin -> /etc/shadow` is never opened).
  * Problems are reported once per file version, naming the file and where reading stopped.
  */
-import type { Stats } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { fileSource, HEAD_BYTES, pump } from '../core/byte-source';
 import { describeIssues } from '../core/load';
 import { Profile } from '../core/model';
 import { detectFormat, formatSpec } from '../core/readers/index';
 import type { ProfileReader } from '../core/readers/types';
+import { Pacer } from './pacer';
 import type { ProgressReporter } from './progress';
 import type { LogLevel } from '../settings';
 
@@ -75,6 +78,29 @@ export interface StoreHost {
   settleMs(): number;
   /** How often a live file's size is checked besides the watcher's events. */
   pollMs(): number;
+  /**
+   * Whether a real path (symlinks resolved) lies in a workspace folder: nothing else is opened.
+   * Absent for a store of files the user named explicitly (a baseline may lie anywhere).
+   */
+  inside?(realPath: string): boolean;
+}
+
+/** An error of the file system in words (the code stays, for searching). */
+function fsProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code})`;
+    case 'ENOENT':
+      return 'the file no longer exists (ENOENT)';
+    case 'ELOOP':
+      return 'a symlink loop (ELOOP)';
+    case 'EISDIR':
+      return 'a folder, not a file (EISDIR)';
+    default:
+      return code ?? (err as Error).message;
+  }
 }
 
 const HEAD_CHECK = 64;
@@ -168,7 +194,7 @@ export class ProfileStore {
           await this.readNew(e);
         } while (e.again && !this.disposed && this.entries.has(e.path));
       } catch (err) {
-        this.fail(e, `reading stopped: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        this.fail(e, `reading stopped: ${fsProblem(err)}`);
       } finally {
         e.busy = undefined;
         e.loading = false;
@@ -228,10 +254,13 @@ export class ProfileStore {
 
   private async readNew(e: ProfileEntry): Promise<void> {
     let st: Stats;
+    let real: string;
     try {
-      st = await stat(e.path);
+      real = await this.realInside(e);
+      st = await stat(real);
     } catch (err) {
-      this.fail(e, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (err instanceof Outside) return this.fail(e, err.message);
+      this.fail(e, `cannot read: ${fsProblem(err)}`);
       return;
     }
     if (!st.isFile()) {
@@ -246,7 +275,14 @@ export class ProfileStore {
       this.clear(e);
       return;
     }
-    const fh = await open(e.path, 'r');
+    let fh: FileHandle;
+    try {
+      // the resolved path, never through a symlink again: what was checked is what is opened
+      fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      this.fail(e, `cannot read: ${fsProblem(err)}`);
+      return;
+    }
     try {
       if (e.reader && (await this.replaced(e, st, fh))) {
         this.host.log('info', `${e.path} was truncated or replaced: reading it again from the start`);
@@ -286,17 +322,22 @@ export class ProfileStore {
     const t0 = Date.now();
     let checked = t0;
     let gone = false;
+    const pacer = new Pacer();
+    let reported = -1;
     try {
-      await pump(reader, fileSource(fh, from, st.size, this.chunkSize), {
+      await pump(reader, pacer.source(fileSource(fh, from, st.size, this.chunkSize)), {
         stop: () => this.disposed || e.reader !== reader || gone || !this.entries.has(e.path),
         onChunk: async (bytes) => {
           e.offset = from + bytes;
-          progress?.report((bytes / (st.size - from)) * 100);
+          const percent = Math.floor((bytes / (st.size - from)) * 100);
+          // one report per percent: pieces are small when parsing is slow, and each report is a message
+          if (percent !== reported) progress?.report((reported = percent));
           this.host.changed(e, 'data');
           if (Date.now() - checked > IDENTITY_CHECK_MS) {
             checked = Date.now();
             gone = await this.isGone(e, st);
           }
+          await pacer.pushed();
         },
       });
     } catch (err) {
@@ -305,12 +346,15 @@ export class ProfileStore {
     } finally {
       progress?.done();
     }
-    if (gone) {
+    // gone from the disk (seen here) or from the store (the watcher was first): never finish or
+    // report a file half read, since its truncated tail would be blamed on a file that is fine
+    if (gone || (!this.entries.has(e.path) && !this.disposed)) {
       this.host.log('info', `${e.path} was deleted or replaced while it was read: stopped reading it`);
       e.loading = false;
       if (this.entries.has(e.path)) e.again = true;
       return;
     }
+    if (this.disposed) return;
     if (e.reader !== reader) return;
     const mb = (e.offset - from) / 1048576;
     this.host.log(from === 0 ? 'info' : 'debug', `${e.path}: read ${mb.toFixed(mb < 10 ? 2 : 0)} MiB${from > 0 ? ' more' : ''} (${reader.format}) in ${Date.now() - t0} ms`);
@@ -432,6 +476,25 @@ export class ProfileStore {
     return true;
   }
 
+  /** The file's real path when it lies in the workspace; a symlink out of it is refused (Outside). */
+  private async realInside(e: ProfileEntry): Promise<string> {
+    const link = await lstat(e.path);
+    if (!link.isSymbolicLink()) {
+      const real = await realpath(e.path);
+      // a folder on the way may be a symlink out (the watcher never enters one, but the path is old)
+      if (this.host.inside && !this.host.inside(real)) throw new Outside(`${e.path} resolves to ${real}, outside the workspace folders: not read`);
+      return real;
+    }
+    let real: string;
+    try {
+      real = await realpath(e.path);
+    } catch (err) {
+      throw new Outside(`${e.path} is a symlink to nothing readable (${fsProblem(err)}): not read`);
+    }
+    if (this.host.inside && !this.host.inside(real)) throw new Outside(`${e.path} is a symlink to ${real}, outside the workspace folders: not followed, not read`);
+    return real;
+  }
+
   /** True when the bytes already read are no longer the file's: truncated, or another file now. */
   private async replaced(e: ProfileEntry, st: Stats, fh: FileHandle): Promise<boolean> {
     if (st.size < e.offset) return true;
@@ -453,6 +516,9 @@ export class ProfileStore {
   }
 }
 
+
+/** A profile path that leads out of the workspace. */
+class Outside extends Error {}
 
 function baseName(p: string): string {
   return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);

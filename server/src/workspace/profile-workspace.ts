@@ -2,6 +2,9 @@
  * The workspace as the server sees it: the watcher's events turned into profile entries (read one
  * at a time, newest first) and into the file index that maps recorded paths to local files.
  */
+import { realpathSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { FileIndex } from '../core/file-index';
 import type { Confirm, PathMapping } from '../core/path-resolver';
 import { PathResolver } from '../core/path-resolver';
 import type { ProgressReporter } from './progress';
@@ -31,14 +34,17 @@ export interface WorkspaceHost {
 
 export class ProfileWorkspace {
   readonly store: ProfileStore;
-  readonly resolver = new PathResolver({ workspaceFolders: [] });
+  /** Source files by name, bounded by `maxWorkspaceFiles`, kept current by the watcher. */
+  readonly files = new FileIndex();
+  readonly resolver = new PathResolver({ workspaceFolders: [], files: this.files });
   /** Bumped whenever path resolution may answer differently. */
   resolverGen = 0;
   folders: string[] = [];
   private watcher: WorkspaceWatcher | undefined;
   private scanned = false;
-  private readonly sources = new Set<string>();
   private cappedLogged = false;
+  /** The folders with every symlink resolved: what a profile's real path must lie in. */
+  private realFolders: string[] = [];
   private readonly queue: ProfileEntry[] = [];
   private draining = false;
   private disposed = false;
@@ -59,6 +65,7 @@ export class ProfileWorkspace {
         host.changed(false);
       },
       progress: (title) => host.progress(title),
+      inside: (real) => this.realFolders.some((f) => real === f || real.startsWith(f.endsWith(nodePath.sep) ? f : f + nodePath.sep)),
       // A live profiler may pause mid-record (a buffered write, an idle program): only a long quiet ends the file.
       settleMs: () => Math.max(2000, 10 * host.settings().refreshInterval),
       pollMs: () => Math.max(100, host.settings().refreshInterval),
@@ -67,6 +74,13 @@ export class ProfileWorkspace {
 
   setFolders(folders: string[]): void {
     this.folders = folders;
+    this.realFolders = folders.map((f) => {
+      try {
+        return realpathSync(f);
+      } catch {
+        return nodePath.resolve(f);
+      }
+    });
     this.resolver.setWorkspaceFolders(folders);
     this.resolverGen++;
   }
@@ -91,11 +105,14 @@ export class ProfileWorkspace {
     if (this.disposed) return;
     void this.watcher?.close();
     for (const e of [...this.store.entries.values()]) this.store.remove(e.path);
-    this.sources.clear();
+    this.files.clear();
+    this.files.limit = this.host.settings().maxWorkspaceFiles;
+    this.resolver.clearCache();
     this.scanned = false;
     this.cappedLogged = false;
     const settings = this.host.settings();
-    const w = new WorkspaceWatcher(this.folders, globMatcher(settings.profiles), {
+    const options = { isProfile: globMatcher(settings.profiles), isExcluded: globMatcher(settings.exclude) };
+    const w = new WorkspaceWatcher(this.folders, options, {
       profile: (kind, path, stats) => {
         if (kind === 'add') {
           const e = this.store.add(path, stats);
@@ -114,8 +131,8 @@ export class ProfileWorkspace {
       source: (kind, path) => this.source(kind, path),
       ready: () => {
         this.scanned = true;
-        this.resolverChanged(() => this.resolver.setWorkspaceFiles(this.sources));
-        this.host.log('info', `watching ${this.folders.join(', ')}: ${this.store.entries.size} profile(s), ${this.sources.size} source file(s)`);
+        this.resolverChanged(() => this.resolver.clearCache());
+        this.host.log('info', `watching ${this.folders.join(', ')}: ${this.store.entries.size} profile(s), ${this.files.size} source file(s) indexed, ${w.watchedFolders} folder(s) watched`);
         for (const e of this.store.list()) this.enqueue(e);
         this.host.changed(true);
       },
@@ -125,21 +142,21 @@ export class ProfileWorkspace {
     w.start().catch((e) => this.host.log('error', `cannot watch the workspace: ${(e as Error).message}`));
   }
 
-  private source(kind: 'add' | 'unlink', path: string): void {
+  private source(kind: 'add' | 'unlink' | 'unlinkDir', path: string): void {
+    let changed: boolean;
     if (kind === 'add') {
-      const max = this.host.settings().maxWorkspaceFiles;
-      if (this.sources.size >= max) {
-        if (!this.cappedLogged) {
-          this.cappedLogged = true;
-          this.host.log('warn', `indexed ${this.sources.size} workspace files for path matching and stopped there (flamelens.maxWorkspaceFiles)`);
-        }
-        return;
+      const r = this.files.add(path);
+      if (r === 'full' && !this.cappedLogged) {
+        this.cappedLogged = true;
+        this.host.log('warn', `indexed ${this.files.size} workspace files for path matching and stopped there (flamelens.maxWorkspaceFiles)`);
       }
-      this.sources.add(path);
-      if (this.scanned) this.resolverChanged(() => this.resolver.addFile(path));
-    } else if (this.sources.delete(path) && this.scanned) {
-      this.resolverChanged(() => this.resolver.removeFile(path));
+      changed = r === 'added';
+    } else if (kind === 'unlink') {
+      changed = this.files.remove(path);
+    } else {
+      changed = this.files.removeUnder(path) > 0;
     }
+    if (changed && this.scanned) this.resolverChanged(() => this.resolver.clearCache());
   }
 
   private resolverChanged(apply: () => void): void {
