@@ -262,9 +262,9 @@ describe('choosing the baseline with flamelens.selectBaseline', () => {
   it('says once that an unreadable baseline cannot be read, and keeps serving', async () => {
     const from = c.mark();
     const r = await c.command<BaselineSummary>('flamelens.selectBaseline', c.ws.path('nowhere/missing.austin'));
-    expect(r.problem).toMatch(/missing\.austin: cannot read: ENOENT/);
+    expect(r.problem).toMatch(/missing\.austin: cannot read: no such file \(ENOENT\)/);
     const shown = await c.waitFor((e) => e.method === 'window/showMessage', from);
-    expect(JSON.stringify(shown.params)).toMatch(/baseline .*missing\.austin: cannot read: ENOENT/);
+    expect(JSON.stringify(shown.params)).toMatch(/baseline .*missing\.austin: cannot read: no such file \(ENOENT\)/);
     expect((await c.inlayHints(c.ws.uri('shop/workers.py'))).length).toBeGreaterThan(0);
   });
 });

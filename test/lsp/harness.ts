@@ -189,7 +189,7 @@ export class TestClient {
       const waiter = { pred, from, resolve: (e: Event) => (clearTimeout(timer), resolve(e)) };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        const last = this.events.slice(Math.max(from, this.events.length - 5)).map((e) => `${e.method} ${JSON.stringify(e.params).slice(0, 160)}`);
+        const last = this.events.slice(Math.max(from, this.events.length - 5)).map((e) => `${e.method} ${(JSON.stringify(e.params) ?? '').slice(0, 160)}`);
         reject(new Error(`waited ${deadlineMs} ms for ${what}; the last events after the mark were:\n  ${last.join('\n  ') || '(none)'}`));
       }, deadlineMs);
       this.waiters.push(waiter);

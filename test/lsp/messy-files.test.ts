@@ -14,7 +14,7 @@ import { ProfileView } from '../../server/src/core/view';
 import type { ProfileSummary, StatusParams } from '../../server/src/protocol';
 import { SpawnedServer } from '../../bench/spawned-server';
 import { recorded, WORKLOADS } from '../helpers/paths';
-import { labelOf, makeWorkspace, TestClient, type Workspace } from './harness';
+import { hintFigures, labelOf, makeWorkspace, TestClient, type Workspace } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
 const WALL = recorded('austin3-wall.austin');
@@ -131,13 +131,13 @@ describe('paths with spaces and non-ASCII characters', () => {
     const costs = view.fileCosts(view.sourceFiles().filter((f) => f.endsWith('/shop/pricing.py')))!;
     const line28 = costs.lines.get(28)!;
     const hint = (await c.inlayHints(pricing)).find((h) => h.position.line === 27);
-    expect(labelOf(hint)).toBe(`${formatPercent(view.percent(line28.total))} · own ${formatPercent(view.percent(line28.own))}`);
+    expect(hintFigures(labelOf(hint))).toBe(`${formatPercent(view.percent(line28.total))} · own ${formatPercent(view.percent(line28.own))}`);
     // the other profile, selected: its recorded path with spaces and accents lands on the local file
     const from = c.mark();
     await c.command('flamelens.selectProfile', pathToFileURL(join(folder, 'second.austin')).href);
     await c.ready('second.austin', from);
     const mod = await c.open('my wörk ✓ space/lib dir/naïve módule.py');
-    const hints = (await c.inlayHints(mod)).map((h) => [h.position.line, labelOf(h)]);
+    const hints = (await c.inlayHints(mod)).map((h) => [h.position.line, hintFigures(labelOf(h))]);
     expect(hints).toEqual([
       [0, '25.0% · own 25.0%'],
       [1, '75.0% · own 75.0%'],

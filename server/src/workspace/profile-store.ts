@@ -93,7 +93,7 @@ function fsProblem(err: unknown): string {
     case 'EPERM':
       return `permission denied (${code})`;
     case 'ENOENT':
-      return 'the file no longer exists (ENOENT)';
+      return 'no such file (ENOENT)';
     case 'ELOOP':
       return 'a symlink loop (ELOOP)';
     case 'EISDIR':
