@@ -19,10 +19,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Austin text with `n` distinct stacks: main -> g<i> in one 300-line source file. */
+/**
+ * Austin text with `n` distinct stacks: main -> g<i> -> leaf in one 300-line source file, so
+ * `leaf` has `n` callers (its lens and hover list the hottest of them).
+ */
 function distinctStacks(n: number, file: string): string {
   const lines = ['# austin: 3.7.0', '# interval: 100', '# mode: wall', ''];
-  for (let i = 0; i < n; i++) lines.push(`P1;T0:1;${file}:main:1;${file}:g${i}:${2 + (i % 299)} ${100 + (i % 7)}`);
+  for (let i = 0; i < n; i++) lines.push(`P1;T0:1;${file}:main:1;${file}:g${i}:${2 + (i % 299)};${file}:leaf:300 ${100 + (i % 7)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -46,6 +49,10 @@ describe('a profile of 100,000 distinct functions in one file, in the language s
     const perLine = new Map<number, number>();
     for (const l of main) perLine.set(l.range.start.line, (perLine.get(l.range.start.line) ?? 0) + 1);
     expect(Math.max(...perLine.values())).toBeLessThanOrEqual(2);
+    // the function with 100,000 callers gets its lens, naming its hottest callers (each caller's
+    // call site was once looked up in a list of all of them: 10^10 steps, the server never answered)
+    const leaf = lenses.filter((l) => l.range.start.line === 299).map((l) => l.command?.title ?? '');
+    expect(leaf.join('\n')).toMatch(/g\d+/);
   });
 
   it('answers a hover on a line that 334 functions run, small and saying how many more', async () => {

@@ -128,7 +128,10 @@ export interface CallerItem {
 
 export interface CallersResult {
   function: string;
+  /** The hottest call sites (at most 200). */
   callers: CallerItem[];
+  /** Call sites not listed, when there are more than 200. */
+  more?: number;
 }
 
 export interface FlameGraphArgs {

@@ -101,10 +101,7 @@ function matchSource(view: ProfileView, profileFile: string, source: string, def
   const confirm = (rec: string) => confirmedByDefinitions(view.profile, rec, defs);
   const recorded = resolver.mapFiles(files, profileDir, confirm).get(abs) ?? (files.includes(abs) ? [abs] : []);
   if (recorded.length === 0) {
-    const hottest = view
-      .topFunctions('total', Infinity, (fn) => fn.kind === 'source' && fn.file !== '')
-      .rows.map((r) => r.fn.file)
-      .filter((f, i, all) => all.indexOf(f) === i);
+    const hottest = [...new Set(view.topFunctions('total', Infinity, (fn) => fn.kind === 'source' && fn.file !== '').rows.map((r) => r.fn.file))];
     const list = hottest.length ? `recorded source files include: ${listSome(hottest, 5)}` : 'it records no source files';
     throw new CliError(inert(`${profileFile}: no frames for ${source}; ${list}`));
   }

@@ -29,8 +29,8 @@ const isRunpy = (fn: Pick<FunctionRef, 'file'>) => /(^<frozen runpy>$|[\\/]runpy
 export function moduleCode(view: ProfileView, funcId: number): ModuleCode | undefined {
   if (!isModuleCode(view.fn(funcId).name)) return undefined;
   const { total } = view.functionCost(funcId);
-  const callers = view.callers(funcId);
-  const first = callers[0] ? view.fn(callers[0].funcId) : undefined;
+  const caller = view.callingFunctions(funcId)[0];
+  const first = caller ? view.fn(caller.funcId) : undefined;
   const role = !first || isRunpy(first) ? 'script' : isImportMachinery(first) ? 'import' : 'module';
   let imports = 0;
   for (const c of view.callees(funcId)) if (isImportMachinery(view.fn(c.funcId))) imports += c.value;

@@ -348,22 +348,53 @@ export class ProfileView {
 
   /**
    * Call sites of a function, hottest first: each sample is credited to the call below the
-   * function's outermost occurrence, so the values add up to at most the function's total.
+   * function's outermost occurrence, so the values add up to at most the function's total. With
+   * `limit` and `keep`, only the first `limit` sites whose calling function `keep` accepts are
+   * made (a hover shows five of a function's million call sites).
    */
-  callSites(funcId: number): CallSite[] {
-    if (funcId < 0 || funcId >= this.funcs) return [];
+  callSites(funcId: number, limit = Infinity, keep?: (callerId: number) => boolean): CallSite[] {
+    if (funcId < 0 || funcId >= this.funcs || limit <= 0) return [];
     const p = this.profile;
-    return this.agg
-      .callers(funcId)
-      .filter((c) => c.lineId < this.lines)
-      .map((c) => ({ funcId: c.funcId, file: p.str(p.lineFile[c.lineId]), line: p.lineNo[c.lineId], value: c.value }));
+    const out: CallSite[] = [];
+    for (const c of this.agg.callers(funcId)) {
+      if (c.lineId >= this.lines || (keep && !keep(c.funcId))) continue;
+      out.push({ funcId: c.funcId, file: p.str(p.lineFile[c.lineId]), line: p.lineNo[c.lineId], value: c.value });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
-  /** Calling functions (all call sites of each together), hottest first, with each one's hottest call site. */
-  callers(funcId: number): Caller[] {
-    if (funcId < 0 || funcId >= this.funcs) return [];
-    const sites = this.callSites(funcId);
-    return this.agg.functionCallers(funcId).map((c) => ({ ...c, site: sites.find((s) => s.funcId === c.funcId) }));
+  /** How many call sites `callSites` would give without a limit. */
+  callSiteCount(funcId: number, keep?: (callerId: number) => boolean): number {
+    if (funcId < 0 || funcId >= this.funcs) return 0;
+    let n = 0;
+    for (const c of this.agg.callers(funcId)) if (c.lineId < this.lines && (!keep || keep(c.funcId))) n++;
+    return n;
+  }
+
+  /**
+   * Calling functions (all call sites of each together), hottest first, with each one's hottest
+   * call site; `limit` and `keep` as for `callSites`.
+   */
+  callers(funcId: number, limit = Infinity, keep?: (callerId: number) => boolean): Caller[] {
+    if (funcId < 0 || funcId >= this.funcs || limit <= 0) return [];
+    const chosen: Callee[] = [];
+    for (const c of this.agg.functionCallers(funcId)) {
+      if (keep && !keep(c.funcId)) continue;
+      chosen.push(c);
+      if (chosen.length >= limit) break;
+    }
+    // each chosen caller's hottest site (sites come hottest first), in one pass over the sites: a
+    // function called from a million others must not cost a million times a million
+    const want = new Set(chosen.map((c) => c.funcId));
+    const hottest = new Map<number, CallSite>();
+    const p = this.profile;
+    for (const c of this.agg.callers(funcId)) {
+      if (c.lineId >= this.lines || !want.has(c.funcId) || hottest.has(c.funcId)) continue;
+      hottest.set(c.funcId, { funcId: c.funcId, file: p.str(p.lineFile[c.lineId]), line: p.lineNo[c.lineId], value: c.value });
+      if (hottest.size === want.size) break;
+    }
+    return chosen.map((c) => ({ ...c, site: hottest.get(c.funcId) }));
   }
 
   /** Calling functions with their values only (no call sites: cheaper than `callers`), hottest first. */

@@ -39,7 +39,7 @@ export function codeLenses(a: AnnotatedDocument): CodeLens[] {
 
 
     const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-    const callers = mod ? [] : a.view.callers(fn.funcId).filter((c) => a.view.isCode(c.funcId)).slice(0, MAX_CALLERS);
+    const callers = mod ? [] : a.view.callers(fn.funcId, MAX_CALLERS, (f) => a.view.isCode(f));
     const named = callers.map((c) => ({ ...a.view.fn(c.funcId), value: c.value }));
     const note = anchor.how === 'hottest' ? 'shown at its hottest line' : undefined;
     const mainCallee = a.mainCallee(

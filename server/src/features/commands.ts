@@ -30,6 +30,9 @@ import { PERCENT_OF } from '../settings';
 import { sampleCount } from './status';
 import { hotspots } from './workspace-symbols';
 
+/** Call sites offered in a caller list (Show Callers, a lens's picker). */
+const MAX_PICK = 200;
+
 /** What commands need besides the session: the few things only the client can do. */
 export interface CommandHost {
   readonly session: ProfileSession;
@@ -310,11 +313,15 @@ function callersAt(session: ProfileSession, uri: string, line: number): CallersR
   const anchor = all.find((x) => x.line === line) ?? all.find((x) => x.fn.funcId === executing);
   if (!anchor) return null;
   const { fn } = anchor;
+  // a list to pick from: the hottest MAX_PICK call sites, and how many more there are
+  const isCode = (f: number) => a.view.isCode(f);
+  const sites = a.view.callSites(fn.funcId, MAX_PICK + 1, isCode);
+  const more = sites.length > MAX_PICK ? a.view.callSiteCount(fn.funcId, isCode) - MAX_PICK : 0;
   return {
     function: displayName(fn.name),
-    callers: a.view
-      .callSites(fn.funcId)
-      .filter((s) => a.view.isCode(s.funcId))
+    ...(more > 0 ? { more } : {}),
+    callers: sites
+      .slice(0, MAX_PICK)
       .map((s) => {
         const to = s.line > 0 ? a.locate(s.file, s.line) : undefined;
         return {

@@ -63,9 +63,7 @@ function lineText(a: AnnotatedDocument, line: number, cost: LineCost, stale?: St
 function functionText(a: AnnotatedDocument, anchor: DocumentAnchor, stale?: Staleness): string {
   const { fn } = anchor;
   const callers = a.view
-    .callSites(fn.funcId)
-    .filter((s) => a.view.isCode(s.funcId))
-    .slice(0, MAX_ITEMS)
+    .callSites(fn.funcId, MAX_ITEMS, (f) => a.view.isCode(f))
     .map((s) => ({ name: a.view.fn(s.funcId).name, file: a.fileLabel(s.file), line: s.line, value: s.value }));
   const hotLines = [...a.lines()]
     .filter((x) => x.cost.funcIds.includes(fn.funcId))
