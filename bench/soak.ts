@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { SpawnedServer } from './spawned-server';
+import { prng } from '../test/helpers/prng';
 
 const ROOT = resolve(__dirname, '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -54,17 +55,6 @@ export interface SoakResult {
   exitCode: number | null;
 }
 
-/** A deterministic generator (mulberry32), so that a failing run can be replayed by its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function percentiles(xs: number[]): Latency {
   const s = [...xs].sort((a, b) => a - b);

@@ -22,6 +22,7 @@ import { metric, Profile } from '../server/src/core/model';
 import { ProfileView } from '../server/src/core/view';
 import { FIXTURES, recorded } from './helpers/paths';
 import { naiveAustin } from './lsp/naive-austin';
+import { prng as rng } from './helpers/prng';
 
 const PAIR = join(FIXTURES, 'pairs', 'audit-fix');
 const INV = '/home/dev/shop/shop/inventory.py';
@@ -83,17 +84,6 @@ describe('the noise test', () => {
   });
 });
 
-/** A seeded generator (mulberry32): the same runs on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function poisson(mean: number, r: () => number): number {
   if (mean > 50) {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LineHeatParams, ProfileSummary, StatusParams } from '../../server/src/protocol';
 import { hoverText, labelOf, makeWorkspace, TestClient, type Workspace } from '../lsp/harness';
 import { describeInput, FORMAT_NAMES, inputBytes, inputs, recordingsOf, type FuzzInput } from './fuzz-lib';
+import { prng } from '../helpers/prng';
 
 const SEED = Number(process.env.FLAMELENS_FUZZ_SEED ?? 20261203);
 const PER_FORMAT = Number(process.env.FLAMELENS_FUZZ_SERVER_RUNS ?? 3);
@@ -16,17 +17,6 @@ const EXT: Record<string, string> = {
   pprof: 'pprof', pstats: 'pstats', speedscope: 'speedscope.json', cpuprofile: 'cpuprofile',
 };
 
-/** A small seeded generator (mulberry32), so a case is replayed from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The cases of one format: each recording cut in its body (30-95 % of it, where most of its

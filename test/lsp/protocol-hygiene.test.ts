@@ -1,27 +1,16 @@
 // Protocol hygiene (issue 17 item 6): the lifecycle and the framing of the built server, spoken in
 // raw bytes over its stdio (the way Neovim runs it), and didChange positions the text library
 // cannot apply exactly, over real JSON-RPC.
-import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBuiltServer } from '../helpers/built-server';
 import { recorded } from '../helpers/paths';
 import { labelOf, makeWorkspace, TestClient, type Workspace } from './harness';
 
-const ROOT = resolve(__dirname, '..', '..');
-let BIN = '';
-let binDir = '';
+const builtServer = useBuiltServer();
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'flamelens.js'))) execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  // a private copy: a build running meanwhile must not rewrite the bundle under these tests
-  binDir = mkdtempSync(join(tmpdir(), 'flamelens-bin-'));
-  BIN = join(binDir, 'flamelens.js');
-  copyFileSync(join(ROOT, 'dist', 'flamelens.js'), BIN);
-});
-afterAll(() => rmSync(binDir, { recursive: true, force: true }));
 
 interface Frame {
   id?: number | string | null;
@@ -41,7 +30,7 @@ class Raw {
   private waiters: (() => void)[] = [];
 
   constructor(cwd: string) {
-    this.proc = spawn(process.execPath, [BIN, '--stdio'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [builtServer(), '--stdio'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
     this.proc.stdin!.on('error', () => undefined); // writes after the server left
     this.proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));

@@ -1,9 +1,7 @@
 // The built server spawned the way Neovim runs it: `node dist/flamelens.js --stdio`, JSON-RPC on its
 // stdin/stdout. Every byte it writes to stdout must be protocol.
-import { type ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,23 +12,11 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import type { InlayHint } from 'vscode-languageserver-protocol';
+import { useBuiltServer } from '../helpers/built-server';
 import { recorded } from '../helpers/paths';
 import { makeWorkspace, NOTIFICATIONS_ONLY, type Workspace } from './harness';
 
-const ROOT = resolve(__dirname, '..', '..');
-let BIN = '';
-let binDir = '';
-
-beforeAll(() => {
-  // npm test has just built dist/; build only when this file is run on its own without it
-  if (!existsSync(join(ROOT, 'dist', 'flamelens.js'))) execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
-  // A private copy: another build running meanwhile must not rewrite the bundle under these tests.
-  binDir = mkdtempSync(join(tmpdir(), 'flamelens-bin-'));
-  BIN = join(binDir, 'flamelens.js');
-  copyFileSync(join(ROOT, 'dist', 'flamelens.js'), BIN);
-});
-
-afterAll(() => rmSync(binDir, { recursive: true, force: true }));
+const builtServer = useBuiltServer();
 
 interface Spawned {
   proc: ChildProcess;
@@ -43,7 +29,7 @@ interface Spawned {
 }
 
 function start(ws: Workspace): Spawned {
-  const proc = spawn(process.execPath, [BIN, '--stdio'], { cwd: ws.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [builtServer(), '--stdio'], { cwd: ws.dir, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
   proc.stdout!.on('data', (d: Buffer) => stdout.push(d));
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
