@@ -6,7 +6,7 @@
  * in about SLICE_MS, learning its speed as it goes (slower at once, faster gradually), and turns the
  * event loop whenever a slice of work is used up, so that a request that arrived meanwhile is
  * answered first (the same case: p99 47 ms). The pieces are views of the chunk: no copy; reading
- * takes as long as before. Figures: docs/performance.md, "Requests while a profile loads".
+ * takes as long as before. Figures: docs/performance.md, "Hovers while a 1 GB profile loads, both cores busy".
  */
 import type { ByteSource } from '../core/byte-source';
 
