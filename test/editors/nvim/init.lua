@@ -16,7 +16,11 @@ if packpath then
 else
   vim.opt.runtimepath:prepend(assert(os.getenv('FLAMELENS_PLUGIN'), 'FLAMELENS_PLUGIN is not set'))
 end
-vim.lsp.set_log_level('WARN')
+if vim.lsp.log and vim.lsp.log.set_level then -- 0.12 deprecates vim.lsp.set_log_level
+  vim.lsp.log.set_level('WARN')
+else
+  vim.lsp.set_log_level('WARN')
+end
 -- FLAMELENS_CMD (JSON list) replaces the server command, for the missing-server test
 local cmd = os.getenv('FLAMELENS_CMD')
 require('flamelens').setup({ cmd = cmd and vim.fn.json_decode(cmd) or nil })

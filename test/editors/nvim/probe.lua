@@ -93,7 +93,8 @@ vim.o.columns = 200
 local function hint_ns()
   if inlay.native() then
     vim.cmd('redraw')
-    return api.nvim_get_namespaces()['vim_lsp_inlayhint'] or -1
+    local spaces = api.nvim_get_namespaces()
+    return spaces['vim_lsp_inlayhint'] or spaces['nvim.lsp.inlayhint'] or -1 -- renamed in 0.12
   end
   return inlay.ns
 end
@@ -154,7 +155,7 @@ end
 
 local function lenses_on(line)
   local titles = {}
-  for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+  for _, lens in ipairs(require('flamelens.lens').get(bufnr)) do
     if lens.range.start.line == line and lens.command and lens.command.title then
       titles[#titles + 1] = lens.command.title
     end
@@ -439,7 +440,7 @@ local function run()
   end)
   -- the server answers the lens request with none: nothing of them may stay on screen
   wait('the lenses are gone after :Flamelens toggle', function()
-    return #vim.lsp.codelens.get(bufnr) == 0
+    return #require('flamelens.lens').get(bufnr) == 0
   end)
   report.toggled_off = display()
   report.toggled_off.lens_marks = lens_marks_in_buffer()
@@ -704,7 +705,7 @@ end
 report.total_ms = ms()
 -- errors raised in callbacks (handlers, autocmds) end up here rather than in the probe
 report.messages = vim.split(vim.fn.execute('messages'), '\n', { trimempty = true })
-local log = io.open(vim.lsp.get_log_path(), 'r')
+local log = io.open((vim.lsp.log and vim.lsp.log.get_filename) and vim.lsp.log.get_filename() or vim.lsp.get_log_path(), 'r')
 if log then
   local lines = vim.split(log:read('*a'), '\n')
   report.lsp_log_tail = { unpack(lines, math.max(1, #lines - 40)) }

@@ -32,7 +32,7 @@ end
 
 local function lens_titles(buf, line)
   local titles = {}
-  for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+  for _, lens in ipairs(require('flamelens.lens').get(buf)) do
     if lens.range.start.line == line and lens.command then
       titles[#titles + 1] = lens.command.title
     end
@@ -61,7 +61,7 @@ local function hints(buf, line)
   local ns
   if inlay.native() then
     vim.cmd('redraw')
-    ns = api.nvim_get_namespaces()['vim_lsp_inlayhint'] or -1
+    ns = api.nvim_get_namespaces()['vim_lsp_inlayhint'] or api.nvim_get_namespaces()['nvim.lsp.inlayhint'] or -1
   else
     ns = inlay.ns
   end

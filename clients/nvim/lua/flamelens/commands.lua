@@ -387,11 +387,20 @@ function M.diagnostics(arg)
     local d = type(settings.flamelens) == 'table' and settings.flamelens.diagnostics
     return type(d) == 'table' and d.enabled == true
   end
+  -- what workspace/configuration answers from: client.settings on 0.11+ (the documented field),
+  -- client.config.settings before
+  local function settings_of(client)
+    if type(client.settings) == 'table' then
+      return client.settings
+    end
+    client.config.settings = client.config.settings or {}
+    return client.config.settings
+  end
   local on
   if arg == 'on' or arg == 'off' then
     on = arg == 'on'
   else
-    on = not current(clients[1].config.settings or {})
+    on = not current(settings_of(clients[1]))
   end
   local function set(settings)
     settings.flamelens = type(settings.flamelens) == 'table' and settings.flamelens or vim.empty_dict()
@@ -402,10 +411,13 @@ function M.diagnostics(arg)
   -- servers started later get it too
   set(flamelens.config().settings)
   for _, client in ipairs(clients) do
-    client.config.settings = client.config.settings or {}
-    set(client.config.settings)
+    local settings = settings_of(client)
+    set(settings)
+    if settings ~= client.config.settings and type(client.config.settings) == 'table' then
+      set(client.config.settings)
+    end
     -- the server pulls `flamelens` again (workspace/configuration), which answers from these settings
-    flamelens.notify(client, 'workspace/didChangeConfiguration', { settings = client.config.settings })
+    flamelens.notify(client, 'workspace/didChangeConfiguration', { settings = settings })
   end
   notify('hot-line diagnostics ' .. (on and 'on' or 'off') .. (on and ' (:lua vim.diagnostic.setqflist())' or ''))
 end

@@ -61,7 +61,7 @@ function M.check()
   if #clients == 0 then
     return warn('no flamelens client is running', {
       'open a file of type ' .. table.concat(cfg.filetypes, ', '),
-      'the log is at ' .. vim.lsp.get_log_path(),
+      'the log is at ' .. ((vim.lsp.log and vim.lsp.log.get_filename) and vim.lsp.log.get_filename() or vim.lsp.get_log_path()),
     })
   end
   for _, client in ipairs(clients) do

@@ -107,6 +107,12 @@ local function capabilities()
     caps.textDocument = caps.textDocument or {}
     caps.textDocument.inlayHint = { dynamicRegistration = false }
   end
+  -- hot-line diagnostics by push: Neovim 0.12 pulls diagnostics for open buffers only, while the
+  -- server pushes them for closed files too (what :Flamelens diagnostics lists). The server pulls
+  -- only from clients that accept workspace/diagnostic/refresh; 0.11+ merges its defaults back
+  -- into these capabilities, so the key is set to false rather than removed.
+  caps.workspace = caps.workspace or {}
+  caps.workspace.diagnostics = vim.tbl_extend('force', caps.workspace.diagnostics or {}, { refreshSupport = false })
   if options.capabilities then
     caps = vim.tbl_deep_extend('force', caps, options.capabilities)
   end

@@ -88,14 +88,15 @@ function M.refresh_client(client_id)
 end
 
 --- Neovim 0.10 does not redraw a line whose hints change while the document version stays the
---- same (neovim/neovim#32248, fixed in 0.11): exactly what a refresh after the profile changed
---- delivers. Enabling hints again starts the buffer from a clean state, and the old hints stay on
---- screen until the new ones arrive.
+--- same (neovim/neovim#32248): exactly what a refresh after the profile changed delivers. 0.12.4
+--- still shows the old hint in the same case (the headless suite, after :Flamelens metric).
+--- Enabling hints again starts the buffer from a clean state, and the old hints stay on screen
+--- until the new ones arrive.
 function M.redraws_stale()
-  return M.native() and vim.fn.has('nvim-0.11') == 0
+  return M.native()
 end
 
---- `workspace/inlayHint/refresh` on 0.10: the native refresh plus that clean start.
+--- `workspace/inlayHint/refresh` on 0.10+: the native refresh plus that clean start.
 function M.refresh_native(client_id)
   for _, bufnr in ipairs(require('flamelens').buffers_of(client_id)) do
     local ok, enabled = pcall(vim.lsp.inlay_hint.is_enabled, { bufnr = bufnr })

@@ -28,7 +28,8 @@ end
 
 M.define_highlights()
 
---- Neovim's namespace for one client's lenses (vim.lsp.codelens names it `vim_lsp_codelens:<id>`).
+--- Neovim's namespace for one client's lenses (vim.lsp.codelens names it `vim_lsp_codelens:<id>`;
+--- 0.12 draws its own elsewhere, so this one is flamelens' alone there).
 function M.namespace(client_id)
   local private = vim.lsp.codelens.__namespaces
   if type(private) == 'table' then
@@ -111,6 +112,20 @@ function M.install()
   end
 end
 
+--- Neovim 0.12 replaced the lens machinery (vim.lsp.codelens.enable and a decoration provider);
+--- its on_codelens and display are no-ops kept for compatibility, so the lenses are drawn and
+--- kept here.
+local modern = vim.fn.has('nvim-0.12') == 1
+local held = {} -- bufnr -> the lenses last drawn (0.12+)
+
+--- The flamelens lenses of a buffer, as last received.
+function M.get(bufnr)
+  if modern then
+    return held[bufnr] or {}
+  end
+  return vim.lsp.codelens.get(bufnr)
+end
+
 local pending = {} -- bufnr -> true while a request is out, 'again' when another refresh came meanwhile
 
 --- Asks the flamelens client attached to the buffer (and only it: Neovim's refresh asks every
@@ -118,6 +133,7 @@ local pending = {} -- bufnr -> true while a request is out, 'again' when another
 function M.refresh(bufnr)
   local flamelens = require('flamelens')
   if not api.nvim_buf_is_loaded(bufnr) then
+    held[bufnr] = nil
     return
   end
   local client = flamelens.get_client(bufnr, true)
@@ -134,7 +150,10 @@ function M.refresh(bufnr)
   flamelens.request(client, 'textDocument/codeLens', params, function(err, result, ctx)
     local again = pending[bufnr] == 'again'
     pending[bufnr] = nil
-    if not err then
+    if not err and modern then
+      held[bufnr] = result or {}
+      M.draw(held[bufnr], bufnr, client_id)
+    elseif not err then
       -- Neovim's handler keeps them for vim.lsp.codelens.get/run and displays them through M.draw
       vim.lsp.codelens.on_codelens(err, result, vim.tbl_extend('force', ctx or {}, { bufnr = bufnr, client_id = client_id }))
     end
