@@ -4,11 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatPercent } from '../../server/src/core/format';
-import { loadProfile } from '../../server/src/core/load';
-import { ProfileView } from '../../server/src/core/view';
 import type { ProfileSummary } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
+import { expectedPricingHints as expectedHints } from './expected-hints';
 import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
@@ -21,18 +19,6 @@ afterEach(async () => {
   c = undefined;
   if (outside) rmSync(outside, { recursive: true, force: true });
 });
-
-/** Hints of shop/pricing.py (0-based line -> label) from a one-shot read of a recording. */
-async function expectedHints(file: string): Promise<Map<number, string>> {
-  const { profile } = await loadProfile(file);
-  const view = ProfileView.create(profile, profile.defaultMetric(), {}, 'x');
-  const costs = view.fileCosts(view.sourceFiles().filter((f) => f.endsWith('/shop/pricing.py')))!;
-  const out = new Map<number, string>();
-  for (const [line, cost] of costs.lines) {
-    if (view.percent(cost.total) >= 0.5) out.set(line - 1, `${formatPercent(view.percent(cost.total))} · own ${formatPercent(view.percent(cost.own))}`);
-  }
-  return out;
-}
 
 describe('a symlink named like a profile', () => {
   it('pointing outside the workspace is never read, with one message each; one pointing inside is read', async () => {

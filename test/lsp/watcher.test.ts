@@ -5,11 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatPercent } from '../../server/src/core/format';
-import { loadProfile } from '../../server/src/core/load';
-import { ProfileView } from '../../server/src/core/view';
 import type { ProfileSummary, StatusParams } from '../../server/src/protocol';
+import { loadProfile } from '../../server/src/core/load';
 import { recorded } from '../helpers/paths';
+import { expectedPricingHints as expectedHints } from './expected-hints';
 import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
@@ -20,19 +19,6 @@ afterEach(async () => {
   await c?.dispose();
   c = undefined;
 });
-
-/** Expected hints of shop/pricing.py (0-based line -> label) from a one-shot read of `bytes`. */
-async function expectedHints(file: string): Promise<Map<number, string>> {
-  const { profile } = await loadProfile(file);
-  const view = ProfileView.create(profile, profile.defaultMetric(), {}, 'x');
-  const costs = view.fileCosts(view.sourceFiles().filter((f) => f.endsWith('/shop/pricing.py')))!;
-  const out = new Map<number, string>();
-  for (const [line, cost] of costs.lines) {
-    if (view.percent(cost.total) < 0.5) continue;
-    out.set(line - 1, `${formatPercent(view.percent(cost.total))} · own ${formatPercent(view.percent(cost.own))}`);
-  }
-  return out;
-}
 
 const hintMap = async (cl: TestClient, uri: string) => new Map((await cl.inlayHints(uri)).map((h) => [h.position.line, hintFigures(labelOf(h))]));
 const same = (a: Map<number, string>, b: Map<number, string>) => JSON.stringify([...a].sort((x, y) => x[0] - y[0])) === JSON.stringify([...b].sort((x, y) => x[0] - y[0]));
