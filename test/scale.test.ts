@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LENS_FUNCTIONS } from '../server/src/features/code-lens';
+import type { CallersResult } from '../server/src/protocol';
 import { hoverText, makeWorkspace, TestClient } from './lsp/harness';
 
 const ROOT = resolve(__dirname, '..');
@@ -53,6 +54,13 @@ describe('a profile of 100,000 distinct functions in one file, in the language s
     // call site was once looked up in a list of all of them: 10^10 steps, the server never answered)
     const leaf = lenses.filter((l) => l.range.start.line === 299).map((l) => l.command?.title ?? '');
     expect(leaf.join('\n')).toMatch(/g\d+/);
+  });
+
+  it("lists the hottest 200 of a function's 100,000 call sites in Show Callers, and how many more", async () => {
+    const r = await c.command<CallersResult | null>('flamelens.showCallers', uri, { line: 299, character: 0 });
+    expect(r?.function).toBe('leaf');
+    expect(r?.callers).toHaveLength(200);
+    expect(r?.more).toBe(100_000 - 200);
   });
 
   it('answers a hover on a line that 334 functions run, small and saying how many more', async () => {

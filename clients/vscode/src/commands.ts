@@ -74,7 +74,7 @@ export async function pickCallerAt(getClient: GetClient, uri: string, position: 
   }));
   const choice = await vscode.window.showQuickPick(items, {
     title: `flamelens: callers of ${plain(result.function)}`,
-    placeHolder: 'Share of the function\'s total that passes through each call site',
+    placeHolder: `Share of the function's total that passes through each call site${result.more ? ` (the hottest ${result.callers.length}; ${result.more} more not listed)` : ''}`,
     matchOnDescription: true,
     matchOnDetail: true,
   });

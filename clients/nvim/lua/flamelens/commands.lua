@@ -186,6 +186,9 @@ function M.callers()
         items[#items + 1] = { filename = vim.uri_to_fname(c.uri), lnum = c.line + 1, col = 1, text = text }
       end
     end
+    if type(result.more) == 'number' and result.more > 0 then
+      items[#items + 1] = { text = string.format('(%d more call sites not listed)', result.more), valid = 0 }
+    end
     vim.fn.setqflist({}, ' ', { title = 'flamelens: callers of ' .. result['function'], items = items })
     vim.cmd('copen')
   end)
@@ -227,7 +230,8 @@ function M.pick_callers(client, uri, position, bufnr)
       return notify('the callers of ' .. result['function'] .. ' are not in the workspace', vim.log.levels.WARN)
     end
     vim.ui.select(places, {
-      prompt = 'flamelens: callers of ' .. result['function'],
+      prompt = 'flamelens: callers of ' .. result['function']
+        .. ((type(result.more) == 'number' and result.more > 0) and string.format(' (%d more not listed)', result.more) or ''),
       kind = 'flamelens.callers',
       format_item = function(c)
         return string.format('%s  %.1f%%  %s  %s:%d', c.name, c.percent, c.value, short_path(c.uri), c.line + 1)
