@@ -14,19 +14,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import type { ClientCapabilities } from 'vscode-languageserver-protocol';
-
-export const CLIENT_CAPABILITIES: ClientCapabilities = {
-  workspace: {
-    configuration: true,
-    inlayHint: { refreshSupport: true },
-    codeLens: { refreshSupport: true },
-    didChangeConfiguration: { dynamicRegistration: false },
-  },
-  window: { workDoneProgress: true, showDocument: { support: true }, showMessage: {} },
-  textDocument: { synchronization: { didSave: true }, inlayHint: {}, codeLens: {}, hover: { contentFormat: ['markdown', 'plaintext'] } },
-  experimental: { flamelens: { lineHeat: true, status: true } },
-};
+import { FULL_CAPABILITIES } from '../test/helpers/capabilities';
 
 export interface Received {
   kind: 'request' | 'notification';
@@ -105,7 +93,7 @@ export class SpawnedServer {
       processId: process.pid,
       rootUri: pathToFileURL(this.opts.folders[0]).href,
       workspaceFolders: this.opts.folders.map((f, i) => ({ uri: pathToFileURL(f).href, name: `folder${i}` })),
-      capabilities: CLIENT_CAPABILITIES,
+      capabilities: FULL_CAPABILITIES,
       initializationOptions,
     });
     await this.conn.sendNotification('initialized', {});

@@ -1,29 +1,18 @@
 // `flamelens diff`, spawned from dist/ as a user runs it, on the real before/after pair
 // (test/fixtures/pairs/audit-fix: answer keys in its README) and on the recorded fixtures for
 // what must be refused. Expected values come from an independent reading of the files.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT, type Run } from './helpers/cli';
 import { FIXTURES, recorded } from './helpers/paths';
 import { naiveAustin, type NaiveSample } from './lsp/naive-austin';
 
-const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'dist', 'flamelens.js');
 const PAIR = join(FIXTURES, 'pairs', 'audit-fix');
 const BEFORE = join(PAIR, 'before.austin');
 const AFTER = join(PAIR, 'after.austin');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 interface Entry {
   function: string;

@@ -1,27 +1,16 @@
 // The built `flamelens` CLI, spawned the way a user runs it, on the real recordings (answer keys
 // in test/fixtures/answer-keys.md) and on small literal profiles whose numbers are worked by hand.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cli, ROOT, type Run } from './helpers/cli';
 import { recorded } from './helpers/paths';
 
-const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'dist', 'flamelens.js');
 const EXAMPLE = join(ROOT, 'examples', 'shop');
 let tmp = '';
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function json(...args: string[]): { run: Run; doc: any } {
   const run = cli(...args, '--json');

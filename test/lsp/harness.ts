@@ -21,6 +21,7 @@ import { createConnection } from 'vscode-languageserver/node';
 import { serve } from '../../server/src/connection';
 import type { FlamelensServer } from '../../server/src/server';
 import type { LineHeatParams, StatusParams } from '../../server/src/protocol';
+import { FULL_CAPABILITIES } from '../helpers/capabilities';
 import { WORKLOADS } from '../helpers/paths';
 
 /** How long a test waits for the server to send something before it fails saying what it waited for. */
@@ -73,23 +74,7 @@ export interface Event {
   readonly params: unknown;
 }
 
-export const FULL_CAPABILITIES: ClientCapabilities = {
-  workspace: {
-    configuration: true,
-    inlayHint: { refreshSupport: true },
-    codeLens: { refreshSupport: true },
-    didChangeConfiguration: { dynamicRegistration: false },
-  },
-  window: { workDoneProgress: true, showDocument: { support: true }, showMessage: {} },
-  textDocument: {
-    synchronization: { didSave: true },
-    inlayHint: {},
-    codeLens: {},
-    hover: { contentFormat: ['markdown', 'plaintext'] },
-  },
-  // the server sends its own notifications only to clients that ask (docs/lsp-extensions.md)
-  experimental: { flamelens: { lineHeat: true, status: true } },
-};
+export { FULL_CAPABILITIES };
 
 /** Only the opt-in to flamelens' notifications: what the tests of clients that declare little add. */
 export const NOTIFICATIONS_ONLY: ClientCapabilities = { experimental: FULL_CAPABILITIES.experimental };

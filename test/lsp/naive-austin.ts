@@ -37,19 +37,28 @@ export function lineShares(p: { samples: NaiveSample[]; total: number }, file: s
 }
 
 /**
- * Callers of a function by calling function name, as a share of the function's total, hottest
- * first; recursion merged: a sample counts for the frame below the function's outermost occurrence.
+ * The frames next to a function's outermost occurrence in each sample (`step` -1: its caller, +1:
+ * its callee), by name, as a share of the function's total, hottest first.
  */
-export function callerShares(p: { samples: NaiveSample[] }, file: string, name: string): { name: string; share: number }[] {
+function neighbourShares(p: { samples: NaiveSample[] }, file: string, name: string, step: -1 | 1): { name: string; share: number }[] {
   let fnTotal = 0;
   const by = new Map<string, number>();
   for (const s of p.samples) {
     const i = s.frames.findIndex((f) => f.file.endsWith(file) && f.name === name);
     if (i < 0) continue;
     fnTotal += s.value;
-    if (i > 0) by.set(s.frames[i - 1].name, (by.get(s.frames[i - 1].name) ?? 0) + s.value);
+    const next = s.frames[i + step];
+    if (next) by.set(next.name, (by.get(next.name) ?? 0) + s.value);
   }
   return [...by].map(([n, v]) => ({ name: n, share: (v / fnTotal) * 100 })).sort((a, b) => b.share - a.share);
+}
+
+/**
+ * Callers of a function by calling function name, as a share of the function's total, hottest
+ * first; recursion merged: a sample counts for the frame below the function's outermost occurrence.
+ */
+export function callerShares(p: { samples: NaiveSample[] }, file: string, name: string): { name: string; share: number }[] {
+  return neighbourShares(p, file, name, -1);
 }
 
 /** Own and total percent of a function (file suffix and recorded name), total counting a sample once. */
@@ -70,16 +79,7 @@ export function functionShares(p: { samples: NaiveSample[]; total: number }, fil
  * above its outermost occurrence in each sample.
  */
 export function calleeShares(p: { samples: NaiveSample[] }, file: string, name: string): { name: string; share: number }[] {
-  let fnTotal = 0;
-  const by = new Map<string, number>();
-  for (const s of p.samples) {
-    const i = s.frames.findIndex((f) => f.file.endsWith(file) && f.name === name);
-    if (i < 0) continue;
-    fnTotal += s.value;
-    const next = s.frames[i + 1];
-    if (next) by.set(next.name, (by.get(next.name) ?? 0) + s.value);
-  }
-  return [...by].map(([n, v]) => ({ name: n, share: (v / fnTotal) * 100 })).sort((a, b) => b.share - a.share);
+  return neighbourShares(p, file, name, 1);
 }
 
 /** Call-site lines (1-based) in `callerName` from which `calleeName` is called, with the value under each. */

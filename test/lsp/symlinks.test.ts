@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProfileSummary } from '../../server/src/protocol';
 import { recorded } from '../helpers/paths';
-import { expectedPricingHints as expectedHints } from './expected-hints';
+import { expectedHints } from './expected-hints';
 import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');

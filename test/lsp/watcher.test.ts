@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProfileSummary, StatusParams } from '../../server/src/protocol';
 import { loadProfile } from '../../server/src/core/load';
 import { recorded } from '../helpers/paths';
-import { expectedPricingHints as expectedHints } from './expected-hints';
+import { expectedHints } from './expected-hints';
 import { hintFigures, labelOf, makeWorkspace, TestClient } from './harness';
 
 const CPU = recorded('austin3-cpu.austin');
